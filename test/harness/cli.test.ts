@@ -110,6 +110,7 @@ describe('harness: runCli / startCli', () => {
     const main = await fake();
     const cli = startCli(['hang'], { main });
     try {
+      await cli.waitForOutput(/hanging/);
       await assert.rejects(cli.waitForOutput(/never printed/, 200), /after 200 ms; it was:\nhanging/);
     } finally {
       await cli.stop('SIGKILL');
