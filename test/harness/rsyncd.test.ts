@@ -145,7 +145,12 @@ describe('harness: rsync daemon stop and start', () => {
     await writeTree(src, { 'big.bin': Buffer.alloc(8 * 1024 * 1024, 7) });
     // A slow push keeps a forked daemon child busy while we stop the daemon.
     const slow = run('rsync', ['-a', '--bwlimit=256', './big.bin', d.target('www'), ...d.clientArgs()], { cwd: src });
-    await new Promise((r) => setTimeout(r, 500));
+    // Wait until the daemon's child is receiving (its temp file appears in the module).
+    const deadline = Date.now() + 10000;
+    while ((await snapshotTree(d.moduleDir('www'))).size === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok((await snapshotTree(d.moduleDir('www'))).size > 0, 'the transfer never started');
     await d.stop();
     const r = await slow;
     assert.notEqual(r.code, 0, 'the push was cut off by stop()');
