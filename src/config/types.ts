@@ -69,14 +69,22 @@ export interface CommandPluginConfig {
   prefix: string;
   suffix: string;
   ignoreError: boolean;
+  /** Compiled include rules; filled only when `filter start="true"` (regex_match on the absolute path). */
   filter: { enabled: boolean; includes: ExcludeRule[] };
+  /** prefix / suffix split into argv words the way sh would ([] if they cannot be split; validatePluginFor reports it). */
+  prefixArgs?: string[];
+  suffixArgs?: string[];
+  /** Why this plugin cannot run (one-line messages); checked by validatePluginFor only when the plugin is used. */
+  problems?: string[];
 }
 
 export interface SocketPluginConfig {
   /** `localpath@watch` as written (trailing slash kept, spec §2.4). */
   watch: BytePath;
   ip: string;
+  /** NaN when the attribute is missing or not a number (validatePluginFor reports it). */
   port: number;
+  problems?: string[];
 }
 
 export interface RefreshCdnPluginConfig {
@@ -87,13 +95,17 @@ export interface RefreshCdnPluginConfig {
   userName: string;
   passwd: string;
   sendUrlBase: string;
+  /** enabled = `regex="true"`; regex = `match` compiled for regex_search (null when off or invalid). */
   regexUrl: { enabled: boolean; match: BytePath; regex: RegExp | null };
+  problems?: string[];
 }
 
 export interface HttpPluginConfig {
+  /** `localpath@watch` with one trailing slash stripped. */
   watch: BytePath;
   url: string;
   port: string;
+  problems?: string[];
 }
 
 /** sersync-ts extensions, from the optional `<sersyncts>` element (ignored by sersync2). */
@@ -140,14 +152,41 @@ export interface Config {
   warnings: string[];
 }
 
+/** For XML-level errors: what sersync2's parser would have reported (spec §1.3). */
+export interface XmlErrorInfo {
+  /** sersync2's detail line, e.g. `Error: File not found`, `Warning: Unmatched end tag`. */
+  detail: string;
+  /** 1-based, or 0 when there is no position (file not found, first tag not found). */
+  line: number;
+  col: number;
+}
+
 /** A user error in the config: exit code and a one-line message, no stack trace. */
 export class ConfigError extends Error {
+  /** Set for XML errors (exit 255): lets the CLI print sersync2's 3-line block (formatSersync2XmlError). */
+  readonly detail?: string;
+  readonly line?: number;
+  readonly col?: number;
   constructor(
     message: string,
     /** sersync2's exit code for this case (255 for XML errors, 1 for the rest). */
     readonly exitCode: number,
+    xml?: XmlErrorInfo,
   ) {
     super(message);
     this.name = 'ConfigError';
+    if (xml) {
+      this.detail = xml.detail;
+      this.line = xml.line;
+      this.col = xml.col;
+    }
+  }
+  /** Alias of `detail`. */
+  get xmlDetail(): string | undefined {
+    return this.detail;
+  }
+  /** Alias of `col`. */
+  get column(): number | undefined {
+    return this.col;
   }
 }
