@@ -12,9 +12,9 @@
 // | start-up scan, directories only       | `rel + '/'`         | `info/`, `a/deep/`  |
 //
 // Matching is boost's regex_match: the WHOLE string must match. The RegExps
-// in Config are compiled anchored (`^(?:…)$`) by src/config/regex.ts, so a
-// plain `test` is a whole-string match; PathFilter relies on that and does not
-// anchor again. Strings are byte strings (latin1), so `.` matches one byte of
+// in Config are compiled with that anchoring already (compileBoostRegex in
+// src/config/regex.ts), so a plain `test` is a whole-string match; PathFilter
+// relies on that and does not anchor again. Strings are byte strings (latin1), so `.` matches one byte of
 // a UTF-8 name, as in boost.
 import { type BytePath, parentOf } from '../util/bytepath.js';
 import type { ExcludeRule } from '../config/types.js';
@@ -42,6 +42,11 @@ export class PathFilter {
   /** True when there are no exclude rules (every test below is then false). */
   get empty(): boolean {
     return this.regexes.length === 0;
+  }
+
+  /** True when there is at least one exclude rule. */
+  get active(): boolean {
+    return this.regexes.length > 0;
   }
 
   /** True when any rule matches the whole string `s` (already in one of the three forms). */
@@ -77,7 +82,7 @@ export class PathFilter {
    * excluded (ancestor `/a/deep` matches). Likewise sersync2 never tests the
    * subdirectories of a moved-in tree. Where that history matters, test the
    * event path with `excludesRuntime` and track the directories that were
-   * excluded at runtime with `ExcludedDirSet` (excluded-dirs.ts).
+   * excluded at runtime with `ExcludedDirSet` (excludedDirs.ts).
    *
    * `isDir` does not change the result: the runtime string of a directory has
    * no trailing slash, so files and directories are tested alike.

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExcludedDirSet } from '../../src/filter/excluded-dirs.js';
+import { ExcludedDirSet } from '../../src/filter/excludedDirs.js';
 
 describe('filter: directories excluded at runtime (ExcludedDirSet)', () => {
   it('covers the recorded directory and everything below it', () => {

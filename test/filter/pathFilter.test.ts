@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PathFilter, runtimeFilterString, startupFilterString } from '../../src/filter/path-filter.js';
+import { PathFilter, runtimeFilterString, startupFilterString } from '../../src/filter/pathFilter.js';
 import type { ExcludeRule } from '../../src/config/types.js';
 import { fromText } from '../../src/util/bytepath.js';
+import { compileBoostRegex } from '../../src/config/regex.js';
 
-// The config loader compiles expressions anchored; this mirrors it for unit tests.
+// Compiled the way the config loader does (boost syntax, regex_match anchoring).
 function rule(expression: string): ExcludeRule {
-  return { expression, regex: new RegExp('^(?:' + expression + ')$') };
+  return { expression, regex: compileBoostRegex(expression) };
 }
 function filter(...exprs: string[]): PathFilter {
   return new PathFilter(exprs.map(rule));
@@ -121,6 +122,8 @@ describe('filter: whole-string match, like boost regex_match', () => {
   it('an empty rule list excludes nothing', () => {
     const f = filter();
     assert.equal(f.empty, true);
+    assert.equal(f.active, false);
+    assert.equal(filter('a').active, true);
     assert.equal(f.excludesRuntime('a'), false);
     assert.equal(f.excludesStartupDir('a'), false);
     assert.equal(f.excludedByAncestry('a/b', false), false);
