@@ -9,8 +9,9 @@
 //   contains `*?[`; otherwise leave it alone (escaping `a\b` would break it).
 // - on the command line `--include=`/`--exclude=` accept the old prefixes:
 //   a value starting with "- " or "+ " is a rule of that type, and "!" clears
-//   the list. A leading `/` (anchored at the transfer root, which is where our
-//   relative paths start) avoids that and still names the same top-level item.
+//   the list. For a pattern starting with "- ", "+ " or "!" we add a leading
+//   `/` (anchored at the transfer root, where our relative paths start): no
+//   prefix is read then, and it still names the same top-level item.
 // - spaces (leading/trailing) and newlines are kept as part of the pattern.
 import type { BytePath } from '../util/bytepath.js';
 

@@ -33,6 +33,8 @@ export interface RunOptions {
   rsyncPath?: string;
   /** Extra environment variables (merged into process.env). Never logged by this module. */
   env?: Record<string, string | undefined>;
+  /** rsync's stdout: dropped (default) or passed through to ours (debug mode, §2.5). */
+  stdout?: 'ignore' | 'inherit';
 }
 
 /** Bytes of stderr kept (the end is where rsync's summary is). */
@@ -79,7 +81,7 @@ export async function runRsync(inv: RsyncInvocation, opts: RunOptions = {}): Pro
     buffer: false,
     stdin: inv.stdin ? 'pipe' : 'ignore',
     ...(inv.stdin ? { input: inv.stdin } : {}),
-    stdout: 'ignore',
+    stdout: opts.stdout ?? 'ignore',
     stderr: 'pipe',
     env: opts.env ?? {},
     extendEnv: true,
