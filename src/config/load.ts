@@ -317,7 +317,7 @@ function pluginSection(head: XmlElement, name: string): XmlElement | undefined {
   return childrenNamed(head, 'plugin').find((p) => attr(p, 'name') === name);
 }
 
-function splitOrEmpty(s: string): string[] | undefined {
+function splitOrUndefined(s: string): string[] | undefined {
   try {
     return splitShellWords(s);
   } catch {
@@ -332,14 +332,11 @@ function readCommandPlugin(ctx: Ctx, head: XmlElement): CommandPluginConfig {
   const prefix = param ? (attr(param, 'prefix') ?? '/bin/sh') : '/bin/sh';
   const suffix = param ? (attr(param, 'suffix') ?? '') : '';
   const ignoreError = param ? attr(param, 'ignoreerror') === 'true' : false;
-  const prefixArgs = splitOrEmpty(prefix);
-  const suffixArgs = splitOrEmpty(suffix);
+  const prefixArgs = splitOrUndefined(prefix);
+  const suffixArgs = splitOrUndefined(suffix);
   if (!prefixArgs || !suffixArgs) {
     const [n, v] = !prefixArgs ? ['prefix', prefix] : ['suffix', suffix];
     problems.push(`${ctx.where(param)}: plugin[name=command]/param@${n} ${q(v)} cannot be split into arguments (unbalanced quote or shell syntax) — sersync-ts runs the command without a shell; write it as plain words`);
-  }
-  if (prefixArgs && prefixArgs.length === 0) {
-    problems.push(`${ctx.where(param)}: plugin[name=command]/param@prefix is empty — give the program to run, e.g. prefix="/usr/local/bin/hook.sh"`);
   }
   const fEl = sec && child(sec, 'filter');
   const fOn = fEl ? ctx.on(fEl, 'start', false, '<plugin name="command"><filter>') : false;
@@ -355,7 +352,10 @@ function readCommandPlugin(ctx: Ctx, head: XmlElement): CommandPluginConfig {
       }
     }
   }
-  return { prefix, suffix, ignoreError, filter: { enabled: fOn, includes }, prefixArgs: prefixArgs ?? [], suffixArgs: suffixArgs ?? [], problems };
+  // prefixArgs/suffixArgs stay undefined when they cannot be split, so that a
+  // consumer that skipped validatePluginFor re-splits and meets the error.
+  // An empty prefix is allowed: as in sersync2, the path itself is then run.
+  return { prefix, suffix, ignoreError, filter: { enabled: fOn, includes }, prefixArgs, suffixArgs, problems };
 }
 
 function emptyAttrProblem(ctx: Ctx, el: XmlElement | undefined, sec: XmlElement, what: string, how: string): string {

@@ -71,7 +71,7 @@ export interface CommandPluginConfig {
   ignoreError: boolean;
   /** Compiled include rules; filled only when `filter start="true"` (regex_match on the absolute path). */
   filter: { enabled: boolean; includes: ExcludeRule[] };
-  /** prefix / suffix split into argv words the way sh would ([] if they cannot be split; validatePluginFor reports it). */
+  /** prefix / suffix split into argv words the way sh would (undefined if they cannot be split; validatePluginFor reports it). */
   prefixArgs?: string[];
   suffixArgs?: string[];
   /** Why this plugin cannot run (one-line messages); checked by validatePluginFor only when the plugin is used. */

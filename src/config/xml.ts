@@ -314,6 +314,16 @@ export function parseXmlDocument(text: string): XmlElement[] {
     const at = e.at ?? unshift(v.err.line ?? 0, v.err.col ?? 0);
     throw new XmlSyntaxError(e.reason, e.detail, at.line, at.col);
   }
-  const doc = convert(parser.parse(wrapped) as FxpNode[], starts);
+  let parsed: FxpNode[];
+  try {
+    parsed = parser.parse(wrapped) as FxpNode[];
+  } catch (err) {
+    // The parser is stricter than the validator in a few corners (e.g. `<!x>`).
+    const msg = (err as Error).message.split('\n')[0]!;
+    const m = /at position (\d+)/.exec(msg);
+    const at = m ? positionOf(starts, Math.max(0, Number(m[1]) - WRAP_OPEN.length)) : { line: 0, col: 0 };
+    throw new XmlSyntaxError('malformed markup here (a stray "<!" or similar) — fix the XML', 'Error: Unexpected token found', at.line, at.col);
+  }
+  const doc = convert(parsed, starts);
   return doc[0]?.children ?? [];
 }

@@ -52,6 +52,10 @@ describe('config errors: XML level (exit 255, spec §1.3)', () => {
   it('an unquoted attribute value is an XML error', () => {
     assertConfigError(() => load(stockWith(['<debug start="false"/>', '<debug start=false/>'])), 255, ':4:', "Attribute 'start' is without value", 'name="value"');
   });
+  it('markup the parser cannot read (a stray "<!") is an XML error at its position, not a crash', () => {
+    const e = assertConfigError(() => load('<head>\n  <!"-- x -->\n</head>'), 255, ':2:3: XML error: malformed markup');
+    assert.equal(e.detail, 'Error: Unexpected token found');
+  });
   it('formatSersync2XmlError gives sersync2\'s exact 3-line block', () => {
     assert.equal(
       formatSersync2XmlError('confxml.xml', 'Error: File not found', 0, 0),

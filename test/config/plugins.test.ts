@@ -29,6 +29,11 @@ describe('plugins: the command plugin section (spec §7.1)', () => {
   it('an unbalanced quote in prefix is reported when the plugin is used', () => {
     const c = load(minimal({ head: `<plugin name="command"><param prefix="/bin/hook 'x" suffix=""/></plugin>` }));
     assertConfigError(() => validatePluginFor(c, 'command'), 1, 'plugin[name=command]/param@prefix');
+    assert.equal(c.plugins.command!.prefixArgs, undefined);
+  });
+  it('an empty prefix is accepted (as in sersync2, the path itself is then the program)', () => {
+    const c = load(minimal({ head: '<plugin name="command"><param prefix="" suffix="x"/></plugin>', sersync: '<plugin start="true" name="command"/>' }));
+    assert.deepEqual(c.plugins.command!.prefixArgs, []);
   });
   it('without a section, the command plugin runs with the defaults (/bin/sh, no suffix)', () => {
     const c = load(minimal({ sersync: '<plugin start="true" name="command"/>' }));
