@@ -715,9 +715,7 @@ export function validatePluginFor(config: Config, name: string): void {
     const example =
       key === 'socket'
         ? '<plugin name="socket"><localpath watch="/dir"><deshost ip="127.0.0.1" port="8009"/></localpath></plugin>'
-        : key === 'http'
-          ? '<plugin name="http"><localpath watch="/dir"><deshost url="http://127.0.0.1:8080/hook"/></localpath></plugin>'
-          : '<plugin name="refreshCDN"><localpath watch="/dir">…</localpath></plugin> (see confxml.xml.example)';
+        : '<plugin name="refreshCDN"><localpath watch="/dir">…</localpath></plugin> (see confxml.xml.example)';
     throw new ConfigError(`${file}: ${MSG.emptyAttr} — plugin ${name} is used but <head> has no <plugin name="${name}"> section; add ${example}`, 1);
   }
   const problems = sec.problems ?? [];
