@@ -74,16 +74,26 @@ export interface PendingOp {
 
 export type MarkResult = 'added' | 'merged' | 'absorbed';
 
-interface Entry extends PendingOp {
-  state: 'pending' | 'flight' | 'dead';
+/** Internal record; a class so every entry has one fixed shape (fast property access). */
+class Entry implements PendingOp {
+  state: 'pending' | 'flight' | 'dead' = 'pending';
   /** seq of this entry's live item in `ready`, 0 when it has none. */
-  readyItem: number;
+  readyItem = 0;
   /** key of that item; may be lower than readyAt (raised lazily). */
-  readyKey: number;
+  readyKey = 0;
   /** seq of this entry's live item in `first`. */
-  firstItem: number;
+  firstItem = 0;
   /** The parking set this entry waits in while blocked, if any. */
-  park: Set<Entry> | null;
+  park: Set<Entry> | null = null;
+
+  constructor(
+    readonly rel: BytePath,
+    public kind: OpKind,
+    public firstSeen: number,
+    public lastSeen: number,
+    public readyAt: number,
+    public attempts: number,
+  ) {}
 }
 
 function mergeKind(older: OpKind, newer: OpKind): OpKind {
@@ -300,7 +310,7 @@ export class DirtyQueue {
   // ---- internals ----------------------------------------------------------
 
   private addEntry(op: PendingOp): Entry {
-    const e: Entry = { ...op, state: 'pending', readyItem: 0, readyKey: 0, firstItem: 0, park: null };
+    const e = new Entry(op.rel, op.kind, op.firstSeen, op.lastSeen, op.readyAt, op.attempts);
     this.pending.set(e.rel, e);
     this.linkUp(e.rel);
     if (e.kind === 'dir') this.pendingDirs++;
