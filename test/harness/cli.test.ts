@@ -8,16 +8,7 @@ import { writeFile, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { runCli, startCli, CLI_MAIN, REPO_ROOT } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { groupAlive } from '../helpers/procs.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { groupAlive, pidAlive as alive } from '../helpers/procs.js';
 
 const FAKE = `
 import { spawn } from 'node:child_process';

@@ -6,10 +6,12 @@
 //                                                 spawn, detached (= new process group), tracked;
 //                                                 unref: the child does not keep the test alive
 //   stopGroup(child, opts?): Promise<number|null> signal the leader, wait, SIGKILL the rest
-//   groupAlive(pgid): boolean                     any process left in the group?
+//   groupAlive(pgid): boolean                     any live (non-zombie) process left in the group?
+//   pidAlive(pid): boolean                        is this process alive (not a zombie)?
 //
 // Used by rsyncd.ts, sshd.ts and cli.ts; tests normally do not need it directly.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const groups = new Set<number>();
 let hooksInstalled = false;
@@ -58,14 +60,41 @@ export function spawnGroup(
   return child;
 }
 
-/** True while any process (even a zombie) is left in process group `pgid`. */
+/** State letter and process group of `pid` from /proc, or null when it is gone. */
+function procStat(pid: string): { state: string; pgrp: number } | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // "pid (comm) state ppid pgrp …"; comm may contain spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
+}
+
+/** True while process `pid` exists and is not a zombie. */
+export function pidAlive(pid: number): boolean {
+  const st = procStat(String(pid));
+  return st !== null && st.state !== 'Z' && st.state !== 'X';
+}
+
+/**
+ * True while a live process is left in process group `pgid`. Zombies do not count:
+ * orphans are reparented to PID 1, which in some containers reaps them late.
+ */
 export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = procStat(name);
+    if (st && st.pgrp === pgid && st.state !== 'Z' && st.state !== 'X') return true;
+  }
+  return false;
 }
 
 function exited(child: ChildProcess): boolean {
@@ -123,7 +152,7 @@ export async function stopGroup(
     } catch {
       // gone
     }
-    // Orphans are reaped by init; bounded wait so a non-reaping init cannot hang us.
+    // Bounded wait: a process stuck in the kernel must not hang the test forever.
     const deadline = Date.now() + 3000;
     while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
