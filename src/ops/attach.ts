@@ -29,6 +29,8 @@ export interface OpsHandle {
   readonly metrics: Metrics | null;
   /** Call once the engine is watching. */
   attach(engine: Engine): void;
+  /** A full sync (-r, crontab, reconciliation) to `remote` (remoteLabel) finished: feeds the duration histogram. */
+  fullSyncDone(remote: string, durationMs: number): void;
   /** Close the listeners and give back the pid file and locks (also done on exit). */
   close(): Promise<void>;
 }
@@ -116,6 +118,9 @@ export async function prepareOps(config: Config, opts: CliOptions, root: BytePat
       // lands in the new file and shows the reopen worked.
       process.on('SIGHUP', () => setImmediate(() => log.info('SIGHUP: log file reopened')));
       daemonReady();
+    },
+    fullSyncDone(remote, durationMs) {
+      metrics?.observeFullSync(remote, durationMs / 1000);
     },
     async close() {
       await Promise.all([status?.close(), metricsServer?.close()]);
