@@ -116,7 +116,9 @@ export async function prepareOps(config: Config, opts: CliOptions, root: BytePat
       engine = e;
       // logrotate: the logger reopens its file on SIGHUP (service.ts); this line
       // lands in the new file and shows the reopen worked.
-      process.on('SIGHUP', () => setImmediate(() => log.info('SIGHUP: log file reopened')));
+      process.on('SIGHUP', () =>
+        setImmediate(() => log.info(opts.logFile ? 'SIGHUP: log file reopened' : 'SIGHUP: no --log-file, nothing to reopen')),
+      );
       daemonReady();
     },
     fullSyncDone(remote, durationMs) {
