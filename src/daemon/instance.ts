@@ -32,6 +32,8 @@ export function claimInstance(opts: {
   configFile: string;
   /** The watch root for messages. */
   rootText: string;
+  /** Something the operator should know (logged as a warning). */
+  onNote?(message: string): void;
 }): InstanceClaim {
   const { paths } = opts;
   try {
@@ -43,7 +45,7 @@ export function claimInstance(opts: {
   }
   const taken: string[] = [];
   const extra: string[] = [];
-  const pidFile = opts.pidFile ?? paths.pidFile;
+  let pidFile = opts.pidFile ?? paths.pidFile;
   let released = false;
   const release = (): void => {
     if (released) return;
@@ -71,7 +73,19 @@ export function claimInstance(opts: {
       `two instances would push the same changes twice — stop it first (kill ${pid})`,
     );
     try {
-      writePidFile(pidFile);
+      try {
+        writePidFile(pidFile);
+      } catch (e) {
+        // The default pid file is taken by another instance (other config, other
+        // root): do not refuse to run, use a file of our own and say so.
+        if (!(e instanceof PidFileBusyError) || opts.pidFile !== null) throw e;
+        pidFile = paths.pidFile.replace(/\.pid$/, `-${paths.rootKey.slice(0, 16)}.pid`);
+        writePidFile(pidFile);
+        opts.onNote?.(
+          `the default pid file ${paths.pidFile} belongs to another sersync-ts (pid ${e.pid}); ` +
+            `this instance uses ${pidFile} (give each instance its own --pid-file)`,
+        );
+      }
     } catch (e) {
       if (e instanceof PidFileBusyError) {
         throw new InstanceError(
@@ -88,7 +102,9 @@ export function claimInstance(opts: {
 
   return {
     paths,
-    pidFile,
+    get pidFile() {
+      return pidFile;
+    },
     addCleanup(file) {
       extra.push(file);
     },

@@ -58,7 +58,13 @@ export async function prepareOps(config: Config, opts: CliOptions, root: BytePat
 
   const paths = pathsFor(config, opts, root);
   const configAbs = path.resolve(opts.configFile);
-  const claim = claimInstance({ paths, pidFile: opts.pidFile, configFile: configAbs, rootText: display(root) });
+  const claim = claimInstance({
+    paths,
+    pidFile: opts.pidFile,
+    configFile: configAbs,
+    rootText: display(root),
+    onNote: (m) => log.warn(m),
+  });
   const startedAt = Date.now();
   const counter = new FailLogCounter(config);
   let engine: Engine | null = null;

@@ -96,4 +96,30 @@ describe('daemon: state paths and instance claim', () => {
       other.kill('SIGKILL');
     }
   });
+
+  it('uses a pid file of its own when the default one belongs to another instance; refuses a busy --pid-file', async () => {
+    const dir = await makeTempDir('claim-pid');
+    const paths = statePaths({ stateDir: path.join(dir, 'state'), root: dir, configFile: path.join(dir, 'c.xml'), mode: 'sync' });
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      fs.mkdirSync(paths.stateDir, { recursive: true });
+      fs.writeFileSync(paths.pidFile, `${other.pid}\n`);
+      const notes: string[] = [];
+      const claim = claimInstance({ paths, pidFile: null, configFile: 'c.xml', rootText: dir, onNote: (m) => notes.push(m) });
+      assert.notEqual(claim.pidFile, paths.pidFile);
+      assert.equal(path.dirname(claim.pidFile), paths.stateDir);
+      assert.equal(readPidFile(claim.pidFile), process.pid);
+      assert.equal(readPidFile(paths.pidFile), other.pid, "the other instance's pid file is untouched");
+      assert.match(notes.join('\n'), new RegExp(`belongs to another sersync-ts \\(pid ${other.pid}\\); this instance uses ${claim.pidFile}`));
+      claim.release();
+      assert.equal(fs.existsSync(claim.pidFile), false);
+
+      assert.throws(
+        () => claimInstance({ paths, pidFile: paths.pidFile, configFile: 'c.xml', rootText: dir }),
+        (e: unknown) => e instanceof InstanceError && /belongs to another running process \(pid \d+\); give this instance its own file with --pid-file/.test(e.message),
+      );
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
 });
