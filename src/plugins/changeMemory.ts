@@ -27,6 +27,11 @@ export class ChangeMemory {
     return this.last.size;
   }
 
+  /** Was `rel` a directory when last reported? (A delete event cannot be examined any more.) */
+  wasDir(rel: BytePath): boolean {
+    return this.last.get(rel)?.startsWith('d:') ?? false;
+  }
+
   /**
    * Record a report and say whether it is new. `signature` is stateSignature()
    * (null for a delete, or when the path could not be examined: then it is

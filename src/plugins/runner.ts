@@ -60,8 +60,8 @@ export function startPluginRunner(config: Config, o: PluginRunnerOptions): Plugi
   let closing = false;
   const held = new Map<BytePath, { timer: NodeJS.Timeout; kind: PushOp['kind'] }>();
 
-  const deliver = (rel: BytePath, kind: PushOp['kind']): void => {
-    plugin.handle(pluginEvent(o.root, rel, kind === 'dir', kind === 'delete' ? 'delete' : 'sync'));
+  const deliver = (rel: BytePath, kind: PushOp['kind'], wasDir = false): void => {
+    plugin.handle(pluginEvent(o.root, rel, kind === 'dir' || wasDir, kind === 'delete' ? 'delete' : 'sync'));
   };
 
   // -m mode: one call per real change (see changeMemory.ts), in order.
@@ -77,7 +77,10 @@ export function startPluginRunner(config: Config, o: PluginRunnerOptions): Plugi
           sig = null; // vanished meanwhile: report what the classification saw
         }
       }
-      if (memory.isNew(rel, kind, sig)) deliver(rel, kind);
+      // A deleted directory we reported before is still told as a directory
+      // (refreshCDN's &dirs=, http's isdir=1), as sersync2's IN_ISDIR would.
+      const wasDir = kind === 'delete' && memory.wasDir(rel);
+      if (memory.isNew(rel, kind, sig)) deliver(rel, kind, wasDir);
     });
   };
 

@@ -376,17 +376,20 @@ describe('refreshCDN plugin (spec §10 case 35)', () => {
     await waitUntil('1 request', async () => srv.requests.length >= 1);
     await mkdir(path.join(w, 'sub', 'dd'));
     await waitUntil('2 requests', async () => srv.requests.length >= 2);
-    const log = await waitUntil('2 errorlog lines', async () => {
+    // Deleting the directory is still a directory refresh (sersync2: IN_DELETE|IN_ISDIR).
+    await rm(path.join(w, 'sub', 'dd'), { recursive: true });
+    await waitUntil('3 requests', async () => srv.requests.length >= 3);
+    const log = await waitUntil('3 errorlog lines', async () => {
       const t = existsSync(path.join(dir, 'errorlog.txt')) ? await readFile(path.join(dir, 'errorlog.txt'), 'latin1') : '';
-      return t.split('\r\n\r\n\n').length >= 3 ? t : undefined;
+      return t.split('\r\n\r\n\n').length >= 4 ? t : undefined;
     });
     assert.equal(await stop(cli), 0);
     await srv.close();
 
     const fileReq = req('urls=http://pic.example.com/cms/c1.jpg');
     const dirReq = req('dirs=http://pic.example.com/cms/sub/dd/');
-    assert.deepEqual(srv.requests, [fileReq, dirReq]);
-    assert.equal(log, `whatsup: succee ${fileReq}\nwhatsup: succee ${dirReq}\n`);
+    assert.deepEqual(srv.requests, [fileReq, dirReq, dirReq]);
+    assert.equal(log, `whatsup: succee ${fileReq}\nwhatsup: succee ${dirReq}\nwhatsup: succee ${dirReq}\n`);
   });
 
   it('-m refreshCDN with regexurl: base + group 1 + the rest; paths that do not match are skipped', async () => {

@@ -44,6 +44,15 @@ describe('-m mode: one plugin call per real change', () => {
     assert.equal(m.isNew('d/sub', 'dir', 'd:9'), true);
   });
 
+  it('remembers that a path was a directory, for its delete event', () => {
+    const m = new ChangeMemory();
+    m.isNew('d', 'dir', 'd:9');
+    m.isNew('f', 'file', file(1, 1, 1n));
+    assert.equal(m.wasDir('d'), true);
+    assert.equal(m.wasDir('f'), false);
+    assert.equal(m.wasDir('never-seen'), false);
+  });
+
   it('always reports a path it could not examine', () => {
     const m = new ChangeMemory();
     assert.equal(m.isNew('a', 'file', null), true);
