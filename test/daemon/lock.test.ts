@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { acquireLock, LockHeldError, readLock, releaseLock } from '../../src/daemon/lock.js';
-import { parseStartTime, pidAlive, processStartTime, sameProcessAlive } from '../../src/daemon/proc.js';
+import { parseStartTime, pidAlive, processStartTime, processState, sameProcessAlive } from '../../src/daemon/proc.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 /** A pid that surely belonged to a process that has exited. */
@@ -31,6 +31,20 @@ describe('daemon: process identity (/proc)', () => {
     assert.equal(sameProcessAlive(process.pid, processStartTime(process.pid)), true);
     assert.equal(sameProcessAlive(process.pid, (processStartTime(process.pid) ?? 0) + 1), false, 'a reused pid is not the same process');
     assert.equal(pidAlive(await deadPid()), false);
+  });
+  it('counts a zombie (exited, not reaped yet) as gone', async () => {
+    // The shell starts a short child, then becomes `sleep 30`, which never
+    // reaps it: 0.2 s later the child is a zombie.
+    const sh = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((r) => sh.stdout!.once('data', (d: Buffer) => r(d.toString()))));
+      const end = Date.now() + 5000;
+      while (processState(pid) !== 'Z' && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(processState(pid), 'Z', 'the test set-up makes a zombie');
+      assert.equal(pidAlive(pid), false);
+    } finally {
+      sh.kill('SIGKILL');
+    }
   });
 });
 
