@@ -16,7 +16,11 @@ import type { Plugin, PluginEvent } from './types.js';
 
 export interface SocketPluginOptions {
   log: Logger;
-  /** Give up on a connect after this long. Default 1000 ms. */
+  /**
+   * Give up on a connect after this long. Default 1500 ms: one lost SYN is
+   * retransmitted after 1 s (the initial RTO), so this survives one loss
+   * while a dead host still frees its slot quickly.
+   */
   connectTimeoutMs?: number;
   /** Give up on the whole exchange (connect + send + close) after this long. Default 3000 ms. */
   totalTimeoutMs?: number;
@@ -62,7 +66,7 @@ export function sendOnce(
 
 export function createSocketPlugin(cfg: SocketPluginConfig, opts: SocketPluginOptions): Plugin {
   const log = opts.log;
-  const connectTimeoutMs = opts.connectTimeoutMs ?? 1000;
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 1500;
   const totalTimeoutMs = opts.totalTimeoutMs ?? 3000;
   const limiter = new Limiter({ concurrency: opts.concurrency ?? 16, maxQueued: opts.maxQueued ?? 1000 });
   const counts = { events: 0, sent: 0, failed: 0, dropped: 0 };
