@@ -1,0 +1,355 @@
+// The real-time engine: watcher hints → intake (lstat + filter) → one
+// RemoteSender per remote. This file is the wiring and the policies that need
+// the whole picture (new subtrees, the watch root, overflow); the mechanisms
+// live in watch/, queue/, rsync/.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import type { Config, Remote } from '../config/types.js';
+import { PathFilter } from '../filter/pathFilter.js';
+import type { Logger } from '../log/logger.js';
+import type { PushOp } from '../rsync/argv.js';
+import { runRsync, type RsyncResult } from '../rsync/run.js';
+import { type BytePath, display, fromText, joinPath, toArg } from '../util/bytepath.js';
+import { type Hint, TreeWatcher } from '../watch/watcher.js';
+import { walkWatchableDirs } from '../watch/walk.js';
+import { classifyHints, hasSubdirectories } from './intake.js';
+import { type Executor, RemoteSender, type SenderStatus } from './remoteSender.js';
+
+export interface EngineHooks {
+  /** An op reached every remote (chained plugins run here). */
+  onOpComplete?(op: PushOp): void;
+  /** Record a failed push (fail log). */
+  onFailed?(remote: Remote, remoteIndex: number, ops: PushOp[], result: RsyncResult): void;
+  /** Something may have been missed: the owner runs a reconciliation (full sync). */
+  onReconcileNeeded?(reason: string): void;
+  onAttempt?(remoteIndex: number, ops: PushOp[], result: RsyncResult): void;
+  /** Raw hints, for plugins in `-m` mode and debug output. */
+  onHints?(hints: Hint[]): void;
+}
+
+export interface EngineOptions {
+  config: Config;
+  /** The watch root W (byte string, absolute). */
+  root: BytePath;
+  concurrency: number;
+  log: Logger;
+  hooks?: EngineHooks;
+  /** Replace rsync (dry-run). */
+  execute?: Executor;
+  /** `-m` plugin mode: watch and report, never push. */
+  noPush?: boolean;
+  /** How often to check that the root is still the same directory. */
+  rootCheckMs?: number;
+}
+
+export interface EngineStatus {
+  root: string;
+  watching: boolean;
+  watches: number;
+  patches: number;
+  events: number;
+  batches: number;
+  remotes: SenderStatus[];
+}
+
+/** Batches this large suggest the kernel queue overflowed (the watcher swallows IN_Q_OVERFLOW). */
+export const OVERFLOW_SUSPECT_BATCH = 5000;
+
+export class Engine {
+  readonly filter: PathFilter;
+  readonly senders: RemoteSender[];
+  private watcher: TreeWatcher | null = null;
+  private rootIdentity: { dev: number; ino: number } | null = null;
+  private rootTimer: NodeJS.Timeout | null = null;
+  private rootLost = false;
+  private intakeChain: Promise<void> = Promise.resolve();
+  /** rel → remotes that still owe delivery, for "after every remote" hooks. */
+  private owed = new Map<BytePath, { op: PushOp; remotes: Set<number> }>();
+  private stopping = false;
+  private realRootText = '';
+
+  constructor(private readonly o: EngineOptions) {
+    this.filter = new PathFilter(o.config.filter.enabled ? o.config.filter.excludes : []);
+    const execute: Executor =
+      o.execute ?? ((inv) => runRsync(inv, { timeoutMs: rsyncTimeoutMs(o.config) }));
+    this.senders = o.config.remotes.map(
+      (remote, index) =>
+        new RemoteSender({
+          config: o.config,
+          remote,
+          index,
+          root: o.root,
+          concurrency: o.concurrency,
+          maxBatch: o.config.extensions.maxBatch,
+          execute,
+          log: o.log,
+          hooks: {
+            onDelivered: (i, ops) => this.delivered(i, ops),
+            onFailed: (i, ops, result) => o.hooks?.onFailed?.(o.config.remotes[i], i, ops, result),
+            onAttempt: (i, inv, result) => {
+              if (o.log.isDebug()) {
+                o.log.debug(`rsync ${inv.args.map((a) => JSON.stringify(a)).join(' ')} → ${result.exitCode ?? result.signal} (${result.durationMs} ms)`);
+              }
+              o.hooks?.onAttempt?.(i, inv.paths, result);
+            },
+          },
+        }),
+    );
+  }
+
+  /** Start watching. Resolves once every directory is watched. */
+  async start(): Promise<void> {
+    const rootBuf = Buffer.from(this.o.root, 'latin1');
+    let st: fs.Stats;
+    try {
+      st = await fsp.stat(rootBuf);
+    } catch {
+      throw new EngineStartError(`the watch directory ${display(this.o.root)} does not exist — create it or fix sersync/localpath@watch`);
+    }
+    if (!st.isDirectory()) {
+      throw new EngineStartError(`the watch path ${display(this.o.root)} is not a directory — fix sersync/localpath@watch`);
+    }
+    const real = await fsp.realpath(rootBuf, { encoding: 'buffer' });
+    this.realRootText = toArg(real.toString('latin1'));
+    this.rootIdentity = { dev: st.dev, ino: st.ino };
+
+    // Excluded directories are never watched; @parcel/watcher takes them as
+    // paths (cheap), not globs (slow, §2.11).
+    const ignoreDirs = this.filter.active
+      ? (await walkWatchableDirs(this.o.root, this.filter, this.o.config.xfs)).excludedDirs
+      : [];
+    this.watcher = new TreeWatcher({
+      root: this.realRootText,
+      ignoreDirs,
+      log: this.o.log,
+      onHints: (hints, meta) => this.onHints(hints, meta.batchSize),
+      onError: (err) => this.onWatchError(err),
+    });
+    try {
+      await this.watcher.start();
+    } catch (e) {
+      throw new EngineStartError(explainSubscribeError(e as Error, this.o.root));
+    }
+    const every = this.o.rootCheckMs ?? 2000;
+    this.rootTimer = setInterval(() => void this.checkRoot(), every);
+    this.rootTimer.unref();
+  }
+
+  get realRoot(): string {
+    return this.realRootText;
+  }
+
+  /** Mark a path on every remote (used by full syncs' gap repair, the journal, replay). */
+  markAll(rel: BytePath, kind: PushOp['kind'], now = Date.now()): void {
+    if (this.o.noPush) return;
+    this.senders.forEach((s, i) => {
+      s.mark(rel, kind, now);
+      this.owe({ rel, kind }, i);
+    });
+  }
+
+  status(now = Date.now()): EngineStatus {
+    return {
+      root: display(this.o.root),
+      watching: this.watcher !== null && !this.rootLost,
+      watches: TreeWatcher.watchesInUse(),
+      patches: this.watcher?.patchCount ?? 0,
+      events: this.watcher?.stats.events ?? 0,
+      batches: this.watcher?.stats.batches ?? 0,
+      remotes: this.senders.map((s) => s.snapshotStatus(now)),
+    };
+  }
+
+  /** Everything still pending per remote (for the journal / shutdown). */
+  pending(): Array<{ remoteIndex: number; ops: PushOp[] }> {
+    return this.senders.map((s, i) => ({
+      remoteIndex: i,
+      ops: s.queue.snapshot().map((p) => ({ rel: p.rel, kind: p.kind })),
+    }));
+  }
+
+  /** A fresh full watch of the tree (after an overflow or a lost root). */
+  async rebuildWatches(): Promise<void> {
+    await this.watcher?.rebuild();
+  }
+
+  /**
+   * Stop: no more events; in-flight rsyncs may finish within `graceMs`.
+   * Returns what is still pending per remote.
+   */
+  async stop(graceMs = 10_000): Promise<Array<{ remoteIndex: number; ops: PushOp[] }>> {
+    this.stopping = true;
+    if (this.rootTimer) clearInterval(this.rootTimer);
+    await this.watcher?.stop();
+    await this.intakeChain.catch(() => {});
+    this.senders.forEach((s) => s.stop());
+    await Promise.race([
+      Promise.all(this.senders.map((s) => s.whenIdle())),
+      new Promise((r) => setTimeout(r, graceMs).unref()),
+    ]);
+    return this.pending();
+  }
+
+  private onHints(hints: Hint[], batchSize: number): void {
+    if (this.stopping) return;
+    if (this.o.log.isDebug()) {
+      for (const h of hints) this.o.log.debug(`event ${h.kind} ${JSON.stringify(display(h.rel))}`);
+    }
+    this.o.hooks?.onHints?.(hints);
+    if (hints.some((h) => h.rel === '')) void this.checkRoot();
+    if (batchSize >= OVERFLOW_SUSPECT_BATCH) {
+      this.o.log.warn(`a batch of ${batchSize} events: the kernel event queue may have overflowed; scheduling a reconciliation`);
+      this.o.hooks?.onReconcileNeeded?.(`event storm (${batchSize} events in one batch)`);
+    }
+    // Batches are classified one after another so that their order is kept.
+    this.intakeChain = this.intakeChain
+      .then(() => this.intake(hints))
+      .catch((e) => this.o.log.error(`event intake failed: ${(e as Error).message}`));
+  }
+
+  private async intake(hints: Hint[]): Promise<void> {
+    if (this.o.noPush) return;
+    const now = Date.now();
+    const ops = await classifyHints(
+      hints,
+      {
+        rootAbs: this.o.root,
+        filter: this.filter,
+        toggles: this.o.config.inotify,
+        quietMs: this.o.config.extensions.quietMs,
+      },
+      now,
+    );
+    for (const op of ops) {
+      if (op.kind === 'dir') await this.watchNewSubtree(op.rel);
+      this.senders.forEach((s, i) => {
+        s.mark(op.rel, op.kind, now, op.readyAt);
+        this.owe({ rel: op.rel, kind: op.kind }, i);
+      });
+    }
+  }
+
+  /**
+   * A directory that appeared (mkdir -p, cp -r, mv in, rename) may hold
+   * subdirectories that @parcel/watcher never watches. Watch the subtree before
+   * the recursive push is queued: what is written before the watch exists is
+   * in the push, what is written after is reported.
+   */
+  private async watchNewSubtree(rel: BytePath): Promise<void> {
+    if (!this.watcher) return;
+    if (!(await hasSubdirectories(joinPath(this.o.root, rel)))) return;
+    try {
+      await this.watcher.patch(rel);
+    } catch (e) {
+      this.o.log.warn(`could not watch new subtree ${display(rel)}: ${(e as Error).message}; scheduling a reconciliation`);
+      this.o.hooks?.onReconcileNeeded?.(`unwatched subtree ${display(rel)}`);
+    }
+  }
+
+  private owe(op: PushOp, remoteIndex: number): void {
+    if (!this.o.hooks?.onOpComplete) return;
+    let e = this.owed.get(op.rel);
+    if (!e) {
+      e = { op, remotes: new Set() };
+      this.owed.set(op.rel, e);
+    }
+    e.op = op;
+    e.remotes.add(remoteIndex);
+  }
+
+  private delivered(remoteIndex: number, ops: PushOp[]): void {
+    if (!this.o.hooks?.onOpComplete) return;
+    for (const op of ops) {
+      const e = this.owed.get(op.rel);
+      if (!e) continue;
+      e.remotes.delete(remoteIndex);
+      if (e.remotes.size === 0) {
+        this.owed.delete(op.rel);
+        this.o.hooks.onOpComplete(e.op);
+      }
+    }
+  }
+
+  private onWatchError(err: Error): void {
+    this.o.log.error(`the file watcher failed: ${err.message}; rebuilding it`);
+    void this.recoverWatch('watcher error');
+  }
+
+  /** The root must stay the same directory (device + inode); §9.24. */
+  private async checkRoot(): Promise<void> {
+    if (this.stopping || !this.rootIdentity) return;
+    let st: fs.Stats | null = null;
+    try {
+      st = await fsp.stat(Buffer.from(this.o.root, 'latin1'));
+    } catch {
+      st = null;
+    }
+    const same = st !== null && st.isDirectory() && st.dev === this.rootIdentity.dev && st.ino === this.rootIdentity.ino;
+    if (same) {
+      if (this.rootLost) await this.recoverWatch('the watch root is back');
+      return;
+    }
+    if (!this.rootLost) {
+      this.rootLost = true;
+      this.o.log.error(
+        st === null
+          ? `the watch root ${display(this.o.root)} is gone (deleted, renamed or unmounted); pushing is paused until it is back`
+          : `the watch root ${display(this.o.root)} was replaced by another directory; resuming on the new one`,
+      );
+    }
+    if (st !== null && st.isDirectory()) {
+      this.rootIdentity = { dev: st.dev, ino: st.ino };
+      await this.recoverWatch('the watch root was recreated');
+    }
+  }
+
+  private async recoverWatch(reason: string): Promise<void> {
+    if (this.stopping || !this.watcher) return;
+    try {
+      await this.watcher.rebuild();
+      if (this.rootLost) this.o.log.warn(`watching ${display(this.o.root)} again (${reason})`);
+      this.rootLost = false;
+      this.o.hooks?.onReconcileNeeded?.(reason);
+    } catch (e) {
+      this.o.log.debug(`rebuild failed (${reason}): ${(e as Error).message}`);
+    }
+  }
+}
+
+export class EngineStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineStartError';
+  }
+}
+
+function rsyncTimeoutMs(config: Config): number | undefined {
+  // rsync's own --timeout covers I/O stalls; this bounds a hung process.
+  if (config.rsync.timeout.enabled) {
+    const t = Number.parseInt(config.rsync.timeout.time, 10);
+    if (t > 0) return (t + 30) * 1000;
+  }
+  return undefined;
+}
+
+export function explainSubscribeError(err: Error, root: BytePath): string {
+  const msg = err.message ?? String(err);
+  if (/No space left on device/.test(msg)) {
+    let limit = '?';
+    try {
+      limit = fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8').trim();
+    } catch {
+      /* not Linux */
+    }
+    return (
+      `not enough inotify watches to watch ${display(root)} (fs.inotify.max_user_watches = ${limit}, ` +
+      `one watch is needed per directory). Raise it, e.g.: sysctl -w fs.inotify.max_user_watches=${Math.max(
+        Number(limit) * 4 || 1048576,
+        1048576,
+      )} (and add it to /etc/sysctl.conf)`
+    );
+  }
+  return `cannot watch ${display(root)}: ${msg}`;
+}
+
+export { fromText };

@@ -1,0 +1,276 @@
+// One remote's delivery loop: drains its DirtyQueue into rsync calls. No fixed
+// delay: when nothing is in flight a change goes out at once; changes that
+// arrive while rsync runs go into the next call. At most `concurrency` rsync
+// processes per remote; the queue guarantees that calls in flight never touch
+// the same path (or an ancestor/descendant of it), so operations on one path
+// never overtake each other. A slow or dead remote only delays itself.
+import type { Config, Remote } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import { DirtyQueue, type OpKind, type PendingOp } from '../queue/dirtyQueue.js';
+import { buildPush, type PushOp, type RsyncInvocation } from '../rsync/argv.js';
+import type { RsyncResult } from '../rsync/run.js';
+import { type BytePath, display } from '../util/bytepath.js';
+
+export type Executor = (inv: RsyncInvocation, remote: Remote) => Promise<RsyncResult>;
+
+export interface SenderHooks {
+  /** Every op of `ops` reached the remote (or needs no push any more). */
+  onDelivered(remoteIndex: number, ops: PushOp[]): void;
+  /** A push failed twice in a row (live attempt + immediate retry): record it (fail log). */
+  onFailed(remoteIndex: number, ops: PushOp[], result: RsyncResult): void;
+  /** State changes worth a metric or a status line. */
+  onAttempt?(remoteIndex: number, inv: RsyncInvocation, result: RsyncResult): void;
+}
+
+export interface SenderOptions {
+  config: Config;
+  remote: Remote;
+  index: number;
+  /** The watch root W (cwd of every rsync). */
+  root: BytePath;
+  concurrency: number;
+  maxBatch: number;
+  execute: Executor;
+  hooks: SenderHooks;
+  log: Logger;
+  /** Backoff bounds while the remote keeps failing. */
+  backoff?: { baseMs: number; capMs: number };
+}
+
+export interface SenderStatus {
+  remote: string;
+  pending: number;
+  inFlight: number;
+  oldestPendingMs: number | null;
+  lastSuccessAt: number | null;
+  lastFailureAt: number | null;
+  lastError: string | null;
+  failures: number;
+  retries: number;
+  pushes: number;
+  files: number;
+  down: boolean;
+  nextAttemptAt: number | null;
+}
+
+export class RemoteSender {
+  readonly queue = new DirtyQueue();
+  private running = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = 0;
+  private scheduled = false;
+  private failStreak = 0;
+  private blockedUntil = 0;
+  private stopped = false;
+  private idleWaiters: Array<() => void> = [];
+  private lastCauseLogged: string | null = null;
+  readonly status: SenderStatus;
+
+  constructor(private readonly o: SenderOptions) {
+    this.status = {
+      remote: remoteLabel(o.config, o.remote),
+      pending: 0,
+      inFlight: 0,
+      oldestPendingMs: null,
+      lastSuccessAt: null,
+      lastFailureAt: null,
+      lastError: null,
+      failures: 0,
+      retries: 0,
+      pushes: 0,
+      files: 0,
+      down: false,
+      nextAttemptAt: null,
+    };
+  }
+
+  mark(rel: BytePath, kind: OpKind, now: number, readyAt = now): void {
+    this.queue.mark(rel, kind, now, readyAt);
+    this.kick();
+  }
+
+  /** Run the dispatch loop soon (coalesces many marks in one tick into one call). */
+  kick(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.dispatch();
+    });
+  }
+
+  /** Stop taking new work; in-flight calls finish. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Resolves when nothing is in flight (used at shutdown). */
+  whenIdle(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Retry now: a remote came back (e.g. replay succeeded). */
+  resetBackoff(): void {
+    this.blockedUntil = 0;
+    this.kick();
+  }
+
+  snapshotStatus(now: number): SenderStatus {
+    const oldest = this.queue.oldestFirstSeen();
+    this.status.pending = this.queue.size;
+    this.status.inFlight = this.queue.inFlightCount;
+    this.status.oldestPendingMs = oldest === undefined ? null : Math.max(0, now - oldest);
+    this.status.down = this.failStreak > 0;
+    this.status.nextAttemptAt = this.blockedUntil > now ? this.blockedUntil : null;
+    return { ...this.status };
+  }
+
+  private dispatch(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    if (now < this.blockedUntil) {
+      this.armTimer(this.blockedUntil);
+      return;
+    }
+    // While the remote is failing, probe with one call at a time.
+    const limit = this.failStreak > 0 ? 1 : this.o.concurrency;
+    while (this.running < limit) {
+      const ops = this.queue.take(now, this.o.maxBatch);
+      if (ops.length === 0) break;
+      this.running++;
+      void this.run(ops).finally(() => {
+        this.running--;
+        if (this.running === 0) {
+          const w = this.idleWaiters;
+          this.idleWaiters = [];
+          w.forEach((f) => f());
+        }
+        this.kick();
+      });
+    }
+    const next = this.queue.nextReadyAt();
+    if (next !== undefined && next > now) this.armTimer(next);
+  }
+
+  private armTimer(at: number): void {
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.dispatch();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  private invocationsFor(ops: PendingOp[]): RsyncInvocation[] {
+    return buildPush(this.o.config, this.o.remote, ops.map((op) => ({ rel: op.rel, kind: op.kind })), this.o.root);
+  }
+
+  private async run(ops: PendingOp[]): Promise<void> {
+    const invs = this.invocationsFor(ops);
+    const covered = new Set<BytePath>();
+    let failed: { inv: RsyncInvocation; result: RsyncResult } | null = null;
+    for (const inv of invs) {
+      let result: RsyncResult;
+      try {
+        result = await this.o.execute(inv, this.o.remote);
+      } catch (e) {
+        result = {
+          exitCode: null,
+          signal: null,
+          stderr: (e as Error).message,
+          durationMs: 0,
+          classification: 'transient',
+        };
+      }
+      this.o.hooks.onAttempt?.(this.o.index, inv, result);
+      this.status.pushes++;
+      if (result.classification === 'ok' || result.classification === 'vanished') {
+        const done = [...inv.paths, ...(inv.covered ?? [])];
+        done.forEach((p) => covered.add(p.rel));
+        this.status.files += inv.paths.length;
+        this.o.hooks.onDelivered(this.o.index, done);
+      } else {
+        failed = { inv, result };
+        break;
+      }
+    }
+    const now = Date.now();
+    if (!failed) {
+      // Ops the builder dropped (e.g. swallowed by a directory push) are delivered too.
+      const rest = ops.filter((op) => !covered.has(op.rel));
+      if (rest.length) this.o.hooks.onDelivered(this.o.index, rest.map((op) => ({ rel: op.rel, kind: op.kind })));
+      this.queue.done(ops, true, now);
+      this.onSuccess(now);
+      return;
+    }
+    this.queue.done(ops, false, now);
+    const unfinished = ops.filter((op) => !covered.has(op.rel));
+    this.onFailure(failed.result, now);
+    // The live attempt and the immediate retry both failed: record for replay,
+    // once per op (later failures of the same op are already in the fail log).
+    const toRecord = unfinished.filter((op) => op.attempts === 1);
+    if (toRecord.length) {
+      this.o.hooks.onFailed(this.o.index, toRecord.map((op) => ({ rel: op.rel, kind: op.kind })), failed.result);
+    }
+    const firstFailure = unfinished.some((op) => op.attempts === 0);
+    if (firstFailure) {
+      this.status.retries++;
+      this.blockedUntil = 0; // the first failure is retried at once, as sersync2 does
+    }
+    for (const op of unfinished) {
+      this.queue.requeue({ ...op, attempts: op.attempts + 1 }, now, op.attempts === 0 ? now : this.blockedUntil);
+    }
+  }
+
+  private onSuccess(now: number): void {
+    if (this.failStreak > 0) {
+      this.o.log.info(`remote ${this.status.remote} is reachable again after ${this.failStreak} failed attempt(s)`);
+    }
+    this.failStreak = 0;
+    this.blockedUntil = 0;
+    this.lastCauseLogged = null;
+    this.status.lastSuccessAt = now;
+  }
+
+  private onFailure(result: RsyncResult, now: number): void {
+    this.failStreak++;
+    this.status.failures++;
+    this.status.lastFailureAt = now;
+    const cause = summarizeFailure(result);
+    this.status.lastError = cause;
+    const b = this.o.backoff ?? { baseMs: 500, capMs: 60_000 };
+    const exp = Math.min(b.capMs, b.baseMs * 2 ** Math.min(this.failStreak - 1, 20));
+    const jitter = 0.8 + Math.random() * 0.4;
+    this.blockedUntil = now + Math.round(exp * jitter);
+    // Say the cause loudly once per outage, then quietly at debug level.
+    if (cause !== this.lastCauseLogged) {
+      const level = result.classification === 'config' ? 'error' : 'warn';
+      this.o.log[level](`push to ${this.status.remote} failed: ${cause}; retrying with backoff`);
+      this.lastCauseLogged = cause;
+    } else {
+      this.o.log.debug(`push to ${this.status.remote} failed again: ${cause}`);
+    }
+  }
+}
+
+export function remoteLabel(config: Config, remote: Remote): string {
+  return config.rsync.ssh ? `${remote.ip}:${display(remote.name)}` : `${remote.ip}::${display(remote.name)}`;
+}
+
+function summarizeFailure(r: RsyncResult): string {
+  const code = r.signal ? `signal ${r.signal}` : `exit ${r.exitCode}`;
+  const line = r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .find((l) => /error|failed|refused|unknown|denied|timeout|No route/i.test(l));
+  return line ? `rsync ${code}: ${line}` : `rsync ${code}`;
+}

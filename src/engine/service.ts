@@ -1,0 +1,128 @@
+// The running program: builds the engine for the mode asked for, attaches the
+// fail log, full syncs, plugins and operations features, and handles signals.
+// Each feature lives in its own module; this file only wires them.
+import type { CliOptions } from '../cli/args.js';
+import { effectiveWatchRoot } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import { appendFailures } from '../faillog/failLog.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { sersync2Command } from '../rsync/argv.js';
+import type { RsyncResult } from '../rsync/run.js';
+import { display } from '../util/bytepath.js';
+import { type PluginRunner, startPluginRunner } from '../plugins/runner.js'; // plugins (issue 7)
+import { Engine, type EngineHooks } from './engine.js';
+import { prepareOps } from '../ops/attach.js'; // ops (issue 8)
+import type { Executor } from './remoteSender.js';
+
+export interface Service {
+  engine: Engine;
+  config: Config;
+  log: Logger;
+  /** Stop gracefully: record what is pending, release resources. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/** Start the long-running mode. Resolves to null while running (exit comes from signals). */
+export async function startService(config: Config, opts: CliOptions): Promise<number | null> {
+  const log = createLogger({
+    level: config.debug ? 'debug' : 'info',
+    format: opts.logFormat,
+    file: opts.logFile,
+  });
+  const pluginName = opts.pluginMode ?? (config.plugin.enabled ? config.plugin.name : undefined);
+  const root = effectiveWatchRoot(config, { plugin: pluginName, pluginOnly: opts.pluginMode !== null });
+  // --- ops (issue 8): lock + pid file before watching; status socket, metrics ---
+  const ops = await prepareOps(config, opts, root, log);
+  // --- end ops ---
+
+  const execute: Executor | undefined = opts.dryRun ? dryRunExecutor(config) : undefined;
+  // --- plugins (issue 7): chained after each push, or alone with -m (no rsync) ---
+  const pluginOnly = opts.pluginMode !== null;
+  const plugins: PluginRunner | null = pluginName
+    ? startPluginRunner(config, {
+        name: pluginName,
+        pluginOnly,
+        root,
+        log,
+        out: (s) => void process.stdout.write(s),
+        filter: (): Engine['filter'] => engine.filter, // the engine's main filter, made below
+      })
+    : null;
+  const pluginHooks: EngineHooks = !plugins ? {} : pluginOnly ? { onHints: plugins.onHints } : { onOpComplete: plugins.onOpComplete };
+  // --- end plugins ---
+  const engine = new Engine({
+    config,
+    root,
+    concurrency: opts.threads,
+    log,
+    execute,
+    noPush: opts.pluginMode !== null,
+    hooks: {
+      ...pluginHooks,
+      onFailed: (remote, _i, ops, result) => {
+        appendFailures(config, remote, ops, result).catch((e) =>
+          log.error(`cannot write the fail log ${display(config.failLog.path)}: ${(e as Error).message}`),
+        );
+      },
+    },
+  });
+  await engine.start();
+  process.stdout.write('run the sersync: \n');
+  process.stdout.write(`watch path is: ${display(root)}\n`);
+  log.info(`watching ${display(root)}`);
+  ops.attach(engine); // ops (issue 8): status/metrics live; tells a waiting `-d` parent "ready"
+
+  const service: Service = {
+    engine,
+    config,
+    log,
+    async shutdown(reason) {
+      log.info(`stopping (${reason})`);
+      const pending = await engine.stop();
+      // Everything not delivered is kept for replay: nothing is lost on SIGTERM.
+      for (const { remoteIndex, ops } of pending) {
+        if (ops.length === 0) continue;
+        const remote = config.remotes[remoteIndex];
+        await appendFailures(config, remote, ops, null);
+        log.warn(`${ops.length} pending change(s) for ${remote.ip} recorded in ${display(config.failLog.path)}`);
+      }
+      await plugins?.close(); // plugins (issue 7): bounded wait for hooks in flight
+      await log.close();
+    },
+  };
+
+  installSignalHandlers(service);
+  return null;
+}
+
+function installSignalHandlers(service: Service): void {
+  let stopping = false;
+  const stop = (sig: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    service.shutdown(sig).then(
+      () => process.exit(0),
+      (e) => {
+        process.stderr.write(`sersync2: shutdown failed: ${(e as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', () => service.log.reopen());
+}
+
+/** --dry-run: print sersync2's per-file command for each op; run nothing. */
+function dryRunExecutor(config: Config): Executor {
+  return async (inv, remote): Promise<RsyncResult> => {
+    for (const op of inv.paths) {
+      const cmd =
+        op.kind === 'delete'
+          ? sersync2Command(config, remote, op.rel, 'delete', false)
+          : sersync2Command(config, remote, op.rel, 'sync', op.kind === 'dir');
+      process.stdout.write(`${display(cmd)}\n`);
+    }
+    return { exitCode: 0, signal: null, stderr: '', durationMs: 0, classification: 'ok' };
+  };
+}
