@@ -12,7 +12,7 @@ import { runRsync, type RsyncResult } from '../rsync/run.js';
 import { type BytePath, display, fromText, joinPath, toArg } from '../util/bytepath.js';
 import { type Hint, TreeWatcher } from '../watch/watcher.js';
 import { walkWatchableDirs } from '../watch/walk.js';
-import { classifyHints, hasSubdirectories } from './intake.js';
+import { hasSubdirectories, Intake } from './intake.js';
 import { type Executor, RemoteSender, type SenderStatus } from './remoteSender.js';
 
 export interface EngineHooks {
@@ -67,9 +67,16 @@ export class Engine {
   private owed = new Map<BytePath, { op: PushOp; remotes: Set<number> }>();
   private stopping = false;
   private realRootText = '';
+  private readonly intakeStage: Intake;
 
   constructor(private readonly o: EngineOptions) {
     this.filter = new PathFilter(o.config.filter.enabled ? o.config.filter.excludes : []);
+    this.intakeStage = new Intake({
+      rootAbs: o.root,
+      filter: this.filter,
+      toggles: o.config.inotify,
+      quietMs: o.config.extensions.quietMs,
+    });
     const execute: Executor =
       o.execute ?? ((inv) => runRsync(inv, { timeoutMs: rsyncTimeoutMs(o.config) }));
     this.senders = o.config.remotes.map(
@@ -85,7 +92,13 @@ export class Engine {
           log: o.log,
           hooks: {
             onDelivered: (i, ops) => this.delivered(i, ops),
-            onFailed: (i, ops, result) => o.hooks?.onFailed?.(o.config.remotes[i], i, ops, result),
+            onFailed: (i, ops, result) => {
+              // The next event for these files must be pushed even if unchanged.
+              ops.forEach((op) => this.intakeStage.forget(op.rel));
+              o.hooks?.onFailed?.(o.config.remotes[i], i, ops, result);
+              // sersync2 runs the chained plugin whatever rsync returned.
+              this.delivered(i, ops);
+            },
             onAttempt: (i, inv, result) => {
               if (o.log.isDebug()) {
                 o.log.debug(`rsync ${inv.args.map((a) => JSON.stringify(a)).join(' ')} → ${result.exitCode ?? result.signal} (${result.durationMs} ms)`);
@@ -210,16 +223,7 @@ export class Engine {
   private async intake(hints: Hint[]): Promise<void> {
     if (this.o.noPush) return;
     const now = Date.now();
-    const ops = await classifyHints(
-      hints,
-      {
-        rootAbs: this.o.root,
-        filter: this.filter,
-        toggles: this.o.config.inotify,
-        quietMs: this.o.config.extensions.quietMs,
-      },
-      now,
-    );
+    const ops = await this.intakeStage.classify(hints, now);
     for (const op of ops) {
       if (op.kind === 'dir') await this.watchNewSubtree(op.rel);
       this.senders.forEach((s, i) => {

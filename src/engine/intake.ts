@@ -4,6 +4,7 @@
 import fsp from 'node:fs/promises';
 import type { InotifyToggles } from '../config/types.js';
 import { builtinDrop } from '../filter/builtin.js';
+import { ExcludedDirSet } from '../filter/excludedDirs.js';
 import type { PathFilter } from '../filter/pathFilter.js';
 import { decide, type PathState } from '../filter/toggles.js';
 import type { OpKind } from '../queue/dirtyQueue.js';
@@ -60,44 +61,111 @@ export async function hasSubdirectories(abs: BytePath): Promise<boolean> {
   return false;
 }
 
+/** What was last queued for a file: a hint that finds the same is a repeat. */
+function signature(st: import('node:fs').Stats): string {
+  return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.mode}`;
+}
+
+/** How many file signatures to remember (a bounded map, oldest forgotten first). */
+const SIGNATURE_MEMORY = 100_000;
+
 /**
- * Classify one batch of hints. Hints for the same path are folded (lstat
- * decides anyway; a 'create' is kept over an 'update' because it tells a
- * directory may be new).
+ * Classify hint batches into queue operations. Keeps two pieces of history
+ * that strings alone cannot give:
+ *  - directories excluded when they appeared at run time (sersync2 never
+ *    watched them, so nothing below them is pushed; @parcel/watcher does
+ *    watch them, so their events are dropped here);
+ *  - the signature of what was last queued per file, because @parcel/watcher
+ *    often reports one write as a `create` and, in a later batch, an `update`:
+ *    the second finds an unchanged file and is not pushed (nor sent to plugins)
+ *    again.
  */
-export async function classifyHints(hints: Hint[], s: IntakeSettings, now: number): Promise<IntakeOp[]> {
-  const byRel = new Map<BytePath, Hint['kind']>();
-  for (const h of hints) {
-    if (h.rel === '') continue; // the root itself: the engine's root check handles it
-    const prev = byRel.get(h.rel);
-    if (prev === 'create' && h.kind === 'update') continue;
-    byRel.set(h.rel, h.kind);
+export class Intake {
+  private readonly excludedDirs = new ExcludedDirSet();
+  private readonly lastQueued = new Map<BytePath, string>();
+
+  constructor(private readonly s: IntakeSettings) {}
+
+  /** Forget a file's signature (its push failed for good, or a full sync ran). */
+  forget(rel: BytePath): void {
+    this.lastQueued.delete(rel);
   }
-  const rels = [...byRel.keys()];
-  const out: IntakeOp[] = [];
-  // lstat in parallel, bounded, so a 10k-event burst is not serialised.
-  const CHUNK = 256;
-  for (let i = 0; i < rels.length; i += CHUNK) {
-    const chunk = rels.slice(i, i + CHUNK);
-    const stats = await Promise.all(chunk.map((rel) => lstatOrNull(joinPath(s.rootAbs, rel))));
-    chunk.forEach((rel, j) => {
-      const st = stats[j];
-      const state = stateOf(st);
-      const isDir = state === 'dir';
-      // A vanished path could have been a hidden directory, whose delete sersync2
-      // does propagate; only existing non-directories are dropped by name.
-      if (state !== 'missing' && builtinDrop(baseName(rel), isDir)) return;
-      if (s.filter.excludedByAncestry(rel, isDir)) return;
-      const action = decide(byRel.get(rel)!, state, s.toggles);
-      if (action === 'ignore') return;
-      const kind: OpKind = action === 'pushDir' ? 'dir' : action === 'delete' ? 'delete' : 'file';
-      let readyAt = now;
-      if (kind === 'file' && st && s.quietMs > 0 && !s.toggles.modify) {
+
+  forgetAll(): void {
+    this.lastQueued.clear();
+  }
+
+  /**
+   * Classify one batch. Hints for the same path are folded (lstat decides
+   * anyway; a 'create' is kept over an 'update' because it tells a directory
+   * may be new).
+   */
+  async classify(hints: Hint[], now: number): Promise<IntakeOp[]> {
+    const s = this.s;
+    const byRel = new Map<BytePath, Hint['kind']>();
+    for (const h of hints) {
+      if (h.rel === '') continue; // the root itself: the engine's root check handles it
+      const prev = byRel.get(h.rel);
+      if (prev === 'create' && h.kind === 'update') continue;
+      byRel.set(h.rel, h.kind);
+    }
+    const rels = [...byRel.keys()];
+    const out: IntakeOp[] = [];
+    // lstat in parallel, bounded, so a 10k-event burst is not serialised.
+    const CHUNK = 256;
+    for (let i = 0; i < rels.length; i += CHUNK) {
+      const chunk = rels.slice(i, i + CHUNK);
+      const stats = await Promise.all(chunk.map((rel) => lstatOrNull(joinPath(s.rootAbs, rel))));
+      chunk.forEach((rel, j) => {
+        const op = this.classifyOne(rel, byRel.get(rel)!, stats[j], now);
+        if (op) out.push(op);
+      });
+    }
+    return out;
+  }
+
+  private classifyOne(
+    rel: BytePath,
+    hint: Hint['kind'],
+    st: import('node:fs').Stats | null,
+    now: number,
+  ): IntakeOp | null {
+    const s = this.s;
+    const state = stateOf(st);
+    const isDir = state === 'dir';
+    if (state === 'missing') {
+      this.lastQueued.delete(rel);
+      this.excludedDirs.remove(rel);
+    }
+    // A vanished path could have been a hidden directory, whose delete sersync2
+    // does propagate; only existing non-directories are dropped by name.
+    if (state !== 'missing' && builtinDrop(baseName(rel), isDir)) return null;
+    // sersync2 tests each event's own runtime string (§3.5); below a directory
+    // it never watched (excluded at start-up or when it appeared) nothing is seen.
+    if (this.excludedDirs.covers(rel) || s.filter.insideStartupExcludedDir(rel)) return null;
+    if (s.filter.excludesRuntime(rel)) {
+      if (isDir && hint !== 'delete') this.excludedDirs.add(rel);
+      return null;
+    }
+    const action = decide(hint, state, s.toggles);
+    if (action === 'ignore') return null;
+    const kind: OpKind = action === 'pushDir' ? 'dir' : action === 'delete' ? 'delete' : 'file';
+    let readyAt = now;
+    if (kind === 'file' && st) {
+      const sig = signature(st);
+      if (this.lastQueued.get(rel) === sig) return null;
+      this.lastQueued.delete(rel); // re-insert: most recent last
+      this.lastQueued.set(rel, sig);
+      if (this.lastQueued.size > SIGNATURE_MEMORY) {
+        this.lastQueued.delete(this.lastQueued.keys().next().value as BytePath);
+      }
+      if (s.quietMs > 0 && !s.toggles.modify) {
         const age = now - st.mtimeMs;
         if (age < s.quietMs) readyAt = now + (s.quietMs - Math.max(0, age));
       }
-      out.push({ rel, kind, readyAt });
-    });
+    } else {
+      this.lastQueued.delete(rel);
+    }
+    return { rel, kind, readyAt };
   }
-  return out;
 }

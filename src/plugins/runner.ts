@@ -12,7 +12,7 @@
 //    engine knows what a push carried.
 import fsp from 'node:fs/promises';
 import type { Config } from '../config/types.js';
-import { classifyHints } from '../engine/intake.js';
+import { Intake } from '../engine/intake.js';
 import type { PathFilter } from '../filter/pathFilter.js';
 import type { Logger } from '../log/logger.js';
 import type { PushOp } from '../rsync/argv.js';
@@ -84,13 +84,11 @@ export function startPluginRunner(config: Config, o: PluginRunnerOptions): Plugi
     });
   };
 
+  let intake: Intake | null = null;
   async function classify(hints: Hint[]): Promise<void> {
     const now = Date.now();
-    const ops = await classifyHints(
-      hints,
-      { rootAbs: o.root, filter: o.filter(), toggles: config.inotify, quietMs: config.extensions.quietMs },
-      now,
-    );
+    intake ??= new Intake({ rootAbs: o.root, filter: o.filter(), toggles: config.inotify, quietMs: config.extensions.quietMs });
+    const ops = await intake.classify(hints, now);
     for (const op of ops) {
       const prev = held.get(op.rel);
       if (prev) {
