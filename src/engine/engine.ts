@@ -9,8 +9,9 @@ import { PathFilter } from '../filter/pathFilter.js';
 import type { Logger } from '../log/logger.js';
 import type { PushOp } from '../rsync/argv.js';
 import { runRsync, type RsyncResult } from '../rsync/run.js';
-import { type BytePath, display, fromText, joinPath, toArg } from '../util/bytepath.js';
+import { type BytePath, display, joinPath, toArg } from '../util/bytepath.js';
 import { type Hint, TreeWatcher } from '../watch/watcher.js';
+import { queueLimit, raiseQueueLimit, raiseWatchLimit, watchLimitMessage } from '../watch/limits.js';
 import { walkWatchableDirs } from '../watch/walk.js';
 import { hasSubdirectories, Intake } from './intake.js';
 import { type Executor, RemoteSender, type SenderStatus } from './remoteSender.js';
@@ -52,14 +53,23 @@ export interface EngineStatus {
   remotes: SenderStatus[];
 }
 
-/** Batches this large suggest the kernel queue overflowed (the watcher swallows IN_Q_OVERFLOW). */
-export const OVERFLOW_SUSPECT_BATCH = 5000;
+/**
+ * A batch holding this share of the kernel queue's size suggests the queue
+ * overflowed (the watcher swallows IN_Q_OVERFLOW; a batch counts distinct
+ * paths, each at least one queued event). With the default queue (16384)
+ * that is 4096 paths; after raising it as root, bursts of that size are safe.
+ */
+export const OVERFLOW_SUSPECT_SHARE = 0.25;
+/** Events per 10 s above which we assume some were lost (parcel's reader falls behind). */
+export const STORM_EVENTS_PER_10S = 200_000;
 
 export class Engine {
   readonly filter: PathFilter;
   readonly senders: RemoteSender[];
   private watcher: TreeWatcher | null = null;
   private rootIdentity: { dev: number; ino: number } | null = null;
+  /** Device of the root's parent when the root is a mount point (to notice an unmount). */
+  private parentDevOfMount: number | null = null;
   private rootTimer: NodeJS.Timeout | null = null;
   private rootLost = false;
   private intakeChain: Promise<void> = Promise.resolve();
@@ -67,6 +77,9 @@ export class Engine {
   private owed = new Map<BytePath, { op: PushOp; remotes: Set<number> }>();
   private stopping = false;
   private realRootText = '';
+  private ignoreDirs: BytePath[] = [];
+  private overflowSuspectBatch = Math.round(16384 * OVERFLOW_SUSPECT_SHARE);
+  private rateWindow = { start: 0, events: 0, flagged: false };
   private readonly intakeStage: Intake;
 
   constructor(private readonly o: EngineOptions) {
@@ -125,12 +138,24 @@ export class Engine {
     const real = await fsp.realpath(rootBuf, { encoding: 'buffer' });
     this.realRootText = toArg(real.toString('latin1'));
     this.rootIdentity = { dev: st.dev, ino: st.ino };
+    try {
+      const parent = await fsp.stat(Buffer.concat([real, Buffer.from('/..')]));
+      if (parent.dev !== st.dev) this.parentDevOfMount = parent.dev;
+    } catch {
+      /* the root is / */
+    }
 
+    const queueRaised = raiseQueueLimit();
+    if (queueRaised) {
+      this.o.log.info(`raised ${queueRaised.name} from ${queueRaised.from} to ${queueRaised.to} (fewer lost events in bursts)`);
+    }
+    this.overflowSuspectBatch = Math.max(1000, Math.round((queueLimit() ?? 16384) * OVERFLOW_SUSPECT_SHARE));
     // Excluded directories are never watched; @parcel/watcher takes them as
     // paths (cheap), not globs (slow, §2.11).
     const ignoreDirs = this.filter.active
       ? (await walkWatchableDirs(this.o.root, this.filter, this.o.config.xfs)).excludedDirs
       : [];
+    this.ignoreDirs = ignoreDirs;
     this.watcher = new TreeWatcher({
       root: this.realRootText,
       ignoreDirs,
@@ -141,7 +166,23 @@ export class Engine {
     try {
       await this.watcher.start();
     } catch (e) {
-      throw new EngineStartError(explainSubscribeError(e as Error, this.o.root));
+      if (!/No space left on device/.test((e as Error).message)) {
+        throw new EngineStartError(`cannot watch ${display(this.o.root)}: ${(e as Error).message}`);
+      }
+      // The watch limit is too low for this tree: raise it when we may, else say how.
+      const { dirCount } = await walkWatchableDirs(this.o.root, this.filter, this.o.config.xfs);
+      const raised = raiseWatchLimit(dirCount, TreeWatcher.watchesInUse());
+      if (!raised) throw new EngineStartError(watchLimitMessage(display(this.o.root), dirCount));
+      this.o.log.warn(`raised ${raised.name} from ${raised.from} to ${raised.to}: the tree has ${dirCount} directories`);
+      try {
+        await this.watcher.start();
+      } catch (e2) {
+        throw new EngineStartError(
+          /No space left on device/.test((e2 as Error).message)
+            ? watchLimitMessage(display(this.o.root), dirCount)
+            : `cannot watch ${display(this.o.root)}: ${(e2 as Error).message}`,
+        );
+      }
     }
     const every = this.o.rootCheckMs ?? 2000;
     this.rootTimer = setInterval(() => void this.checkRoot(), every);
@@ -181,6 +222,25 @@ export class Engine {
     }));
   }
 
+  /**
+   * Blind-spot check: a directory without a watch produces no events at all.
+   * Compare the watches this process holds with the directories on disk that
+   * should be watched; when some are missing, rebuild the watches (a fresh
+   * full crawl) and ask for a reconciliation of what was missed meanwhile.
+   */
+  async checkWatchCoverage(): Promise<{ dirs: number; watches: number; rebuilt: boolean }> {
+    const { dirCount } = await walkWatchableDirs(this.o.root, this.filter, this.o.config.xfs);
+    const watches = TreeWatcher.watchesInUse();
+    if (watches < 0 || watches >= dirCount || this.stopping || this.rootLost) {
+      return { dirs: dirCount, watches, rebuilt: false };
+    }
+    this.o.log.warn(
+      `${dirCount - watches} of ${dirCount} directories have no watch (watch limit, or a race in the watcher); rebuilding the watches`,
+    );
+    await this.recoverWatch(`${dirCount - watches} unwatched directories`);
+    return { dirs: dirCount, watches, rebuilt: true };
+  }
+
   /** A fresh full watch of the tree (after an overflow or a lost root). */
   async rebuildWatches(): Promise<void> {
     await this.watcher?.rebuild();
@@ -210,14 +270,31 @@ export class Engine {
     }
     this.o.hooks?.onHints?.(hints);
     if (hints.some((h) => h.rel === '')) void this.checkRoot();
-    if (batchSize >= OVERFLOW_SUSPECT_BATCH) {
+    if (batchSize >= this.overflowSuspectBatch) {
       this.o.log.warn(`a batch of ${batchSize} events: the kernel event queue may have overflowed; scheduling a reconciliation`);
       this.o.hooks?.onReconcileNeeded?.(`event storm (${batchSize} events in one batch)`);
     }
+    this.noteRate(batchSize);
     // Batches are classified one after another so that their order is kept.
     this.intakeChain = this.intakeChain
       .then(() => this.intake(hints))
       .catch((e) => this.o.log.error(`event intake failed: ${(e as Error).message}`));
+  }
+
+  private noteRate(events: number): void {
+    const now = Date.now();
+    const w = this.rateWindow;
+    if (now - w.start > 10_000) {
+      w.start = now;
+      w.events = 0;
+      w.flagged = false;
+    }
+    w.events += events;
+    if (!w.flagged && w.events >= STORM_EVENTS_PER_10S) {
+      w.flagged = true;
+      this.o.log.warn(`${w.events} events within 10 s: some may have been lost; scheduling a reconciliation`);
+      this.o.hooks?.onReconcileNeeded?.(`event storm (${w.events} events in 10 s)`);
+    }
   }
 
   private async intake(hints: Hint[]): Promise<void> {
@@ -279,6 +356,11 @@ export class Engine {
     void this.recoverWatch('watcher error');
   }
 
+  /** True while the watch root is gone, replaced by an unmounted mount point, or being recovered. */
+  get isRootLost(): boolean {
+    return this.rootLost;
+  }
+
   /** The root must stay the same directory (device + inode); §9.24. */
   private async checkRoot(): Promise<void> {
     if (this.stopping || !this.rootIdentity) return;
@@ -293,15 +375,21 @@ export class Engine {
       if (this.rootLost) await this.recoverWatch('the watch root is back');
       return;
     }
+    // A mount point whose file system went away shows the (empty) directory
+    // underneath, on the parent's device: never take that for the data.
+    const unmounted = st !== null && this.parentDevOfMount !== null && st.dev === this.parentDevOfMount;
     if (!this.rootLost) {
       this.rootLost = true;
+      this.senders.forEach((s) => s.pause());
       this.o.log.error(
         st === null
           ? `the watch root ${display(this.o.root)} is gone (deleted, renamed or unmounted); pushing is paused until it is back`
-          : `the watch root ${display(this.o.root)} was replaced by another directory; resuming on the new one`,
+          : unmounted
+            ? `the file system of the watch root ${display(this.o.root)} is unmounted; pushing is paused until it is mounted again`
+            : `the watch root ${display(this.o.root)} was replaced by another directory; resuming on the new one (a reconciliation follows, with the delete guardrail)`,
       );
     }
-    if (st !== null && st.isDirectory()) {
+    if (st !== null && st.isDirectory() && !unmounted) {
       this.rootIdentity = { dev: st.dev, ino: st.ino };
       await this.recoverWatch('the watch root was recreated');
     }
@@ -313,6 +401,7 @@ export class Engine {
       await this.watcher.rebuild();
       if (this.rootLost) this.o.log.warn(`watching ${display(this.o.root)} again (${reason})`);
       this.rootLost = false;
+      this.senders.forEach((s) => s.resume());
       this.o.hooks?.onReconcileNeeded?.(reason);
     } catch (e) {
       this.o.log.debug(`rebuild failed (${reason}): ${(e as Error).message}`);
@@ -336,24 +425,3 @@ function rsyncTimeoutMs(config: Config): number | undefined {
   return undefined;
 }
 
-export function explainSubscribeError(err: Error, root: BytePath): string {
-  const msg = err.message ?? String(err);
-  if (/No space left on device/.test(msg)) {
-    let limit = '?';
-    try {
-      limit = fs.readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8').trim();
-    } catch {
-      /* not Linux */
-    }
-    return (
-      `not enough inotify watches to watch ${display(root)} (fs.inotify.max_user_watches = ${limit}, ` +
-      `one watch is needed per directory). Raise it, e.g.: sysctl -w fs.inotify.max_user_watches=${Math.max(
-        Number(limit) * 4 || 1048576,
-        1048576,
-      )} (and add it to /etc/sysctl.conf)`
-    );
-  }
-  return `cannot watch ${display(root)}: ${msg}`;
-}
-
-export { fromText };

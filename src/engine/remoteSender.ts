@@ -62,6 +62,7 @@ export class RemoteSender {
   private failStreak = 0;
   private blockedUntil = 0;
   private stopped = false;
+  private paused = false;
   private idleWaiters: Array<() => void> = [];
   private lastCauseLogged: string | null = null;
   readonly status: SenderStatus;
@@ -116,6 +117,19 @@ export class RemoteSender {
     return this.running;
   }
 
+  /**
+   * Hold all pushes (the watch root is gone or unmounted: a queued path would
+   * look deleted and rsync would delete it on the remote).
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.kick();
+  }
+
   /** Retry now: a remote came back (e.g. replay succeeded). */
   resetBackoff(): void {
     this.blockedUntil = 0;
@@ -133,7 +147,7 @@ export class RemoteSender {
   }
 
   private dispatch(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
     const now = Date.now();
     if (now < this.blockedUntil) {
       this.armTimer(this.blockedUntil);
