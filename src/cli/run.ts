@@ -3,8 +3,6 @@
 // exit code — never a stack trace.
 import { describeConfig, formatSersync2XmlError, loadConfig, validatePluginFor } from '../config/load.js';
 import { type Config, ConfigError } from '../config/types.js';
-import { EngineStartError } from '../engine/engine.js';
-import { startService } from '../engine/service.js';
 import { initDaemonChild, isDaemonChild, runDaemonParent } from '../daemon/daemonize.js'; // ops (issue 8)
 import { runStatusCommand } from '../ops/attach.js'; // ops (issue 8)
 import { parseArgs, type CliOptions } from './args.js';
@@ -61,9 +59,12 @@ export async function run(argv: string[]): Promise<number | null> {
   // --- end ops ---
 
   try {
+    // Loaded here, not at the top: `-d`'s parent, --check and --status never need the engine.
+    const { startService } = await import('../engine/service.js');
     return await startService(config, opts);
   } catch (e) {
-    if (e instanceof EngineStartError || e instanceof ConfigError || (e as { userError?: boolean }).userError) {
+    const name = (e as Error)?.name;
+    if (name === 'EngineStartError' || e instanceof ConfigError || (e as { userError?: boolean }).userError) {
       err(`sersync2: ${(e as Error).message}\n`);
       return (e as ConfigError).exitCode ?? 1;
     }
