@@ -479,9 +479,9 @@ function readExtensions(ctx: Ctx, head: XmlElement, cwd: BytePath, opts: LoadOpt
   };
   const el = child(head, 'sersyncts');
   if (!el) return ext;
-  const known = ['auditinterval', 'deleteguard', 'quietms', 'statedir', 'maxbatch'];
+  const known = ['auditinterval', 'deleteguard', 'quietms', 'statedir', 'maxbatch', 'retrybasems', 'retrymaxms'];
   for (const [k] of el.attrs) {
-    if (!known.includes(k.toLowerCase())) ctx.warn(el, `unknown attribute sersyncts@${k} ignored (known: auditInterval, deleteGuard, quietMs, stateDir, maxBatch)`);
+    if (!known.includes(k.toLowerCase())) ctx.warn(el, `unknown attribute sersyncts@${k} ignored (known: auditInterval, deleteGuard, quietMs, stateDir, maxBatch, retryBaseMs, retryMaxMs)`);
   }
   const int = (name: string, min: number, unit: string): number | undefined => {
     const v = attr(el, name);
@@ -494,6 +494,14 @@ function readExtensions(ctx: Ctx, head: XmlElement, cwd: BytePath, opts: LoadOpt
   ext.auditIntervalSeconds = int('auditInterval', 0, 'seconds (0 = no periodic audit)') ?? ext.auditIntervalSeconds;
   ext.quietMs = int('quietMs', 0, 'milliseconds') ?? ext.quietMs;
   ext.maxBatch = int('maxBatch', 1, 'paths per rsync call') ?? ext.maxBatch;
+  // Retry backoff (issue 5); left undefined when absent: the engine's defaults are 500 and 60000 ms.
+  const retryBase = int('retryBaseMs', 1, 'milliseconds (first retry delay of a failing remote)');
+  const retryMax = int('retryMaxMs', 1, 'milliseconds (longest retry delay of a failing remote)');
+  if (retryBase !== undefined) ext.retryBaseMs = retryBase;
+  if (retryMax !== undefined) ext.retryMaxMs = retryMax;
+  if ((retryMax ?? 60_000) < (retryBase ?? 500)) {
+    ctx.fail(el, `sersyncts@retryMaxMs=${q(String(retryMax ?? 60_000))} is below retryBaseMs=${q(String(retryBase ?? 500))} — the cap must be at least the first delay`);
+  }
   const dg = attr(el, 'deleteGuard');
   if (dg !== undefined) {
     const n = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(dg) ? Number(dg) : NaN;

@@ -120,6 +120,9 @@ export interface Extensions {
   stateDir: BytePath;
   /** Paths per batched rsync call at most. */
   maxBatch: number;
+  /** Retry backoff of a failing remote: first delay and cap, ms (`retryBaseMs`, `retryMaxMs`; defaults 500, 60000). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
 }
 
 export interface Config {
