@@ -57,6 +57,18 @@ export async function run(argv: string[]): Promise<number | null> {
     return runDaemonParent({ argv, logFile: opts.logFile, out, err });
   }
   // --- end ops ---
+  // --- fail log (issue 5): --replay-faillog replays once (cron), under the same lock as the daemon's replay ---
+  if (opts.replayFailLog) {
+    const { replayFailLogOnce } = await import('../faillog/replay.js');
+    const { createLogger } = await import('../log/logger.js');
+    const log = createLogger({ level: config.debug ? 'debug' : 'info', format: opts.logFormat, file: opts.logFile });
+    try {
+      return await replayFailLogOnce(config, log, out);
+    } finally {
+      await log.close();
+    }
+  }
+  // --- end fail log ---
 
   try {
     // Loaded here, not at the top: `-d`'s parent, --check and --status never need the engine.

@@ -26,6 +26,14 @@ export interface EngineHooks {
   onAttempt?(remoteIndex: number, ops: PushOp[], result: RsyncResult): void;
   /** Raw hints, for plugins in `-m` mode and debug output. */
   onHints?(hints: Hint[]): void;
+  // --- fail log + journal (issue 5) ---
+  /** A path was marked for a remote (journal). Hot path. */
+  onMarked?(remoteIndex: number, rel: BytePath, kind: PushOp['kind']): void;
+  /** Ops reached a remote (journal; their fail-log entries go). Not called for fail-logged ops. */
+  onDelivered?(remoteIndex: number, ops: PushOp[]): void;
+  /** A remote that was failing answers again (replay its fail-log entries). */
+  onRecovered?(remoteIndex: number): void;
+  // --- end fail log + journal ---
 }
 
 export interface EngineOptions {
@@ -103,8 +111,14 @@ export class Engine {
           maxBatch: o.config.extensions.maxBatch,
           execute,
           log: o.log,
+          backoff: { baseMs: o.config.extensions.retryBaseMs ?? 500, capMs: o.config.extensions.retryMaxMs ?? 60_000 }, // issue 5
           hooks: {
-            onDelivered: (i, ops) => this.delivered(i, ops),
+            onDelivered: (i, ops) => {
+              this.delivered(i, ops);
+              o.hooks?.onDelivered?.(i, ops); // issue 5: journal, fail log
+            },
+            ...(o.hooks?.onMarked ? { onMarked: o.hooks.onMarked } : {}), // issue 5: journal
+            ...(o.hooks?.onRecovered ? { onRecovered: o.hooks.onRecovered } : {}), // issue 5: replay
             onFailed: (i, ops, result) => {
               // The next event for these files must be pushed even if unchanged.
               ops.forEach((op) => this.intakeStage.forget(op.rel));

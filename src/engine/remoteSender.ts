@@ -20,6 +20,10 @@ export interface SenderHooks {
   onFailed(remoteIndex: number, ops: PushOp[], result: RsyncResult): void;
   /** State changes worth a metric or a status line. */
   onAttempt?(remoteIndex: number, inv: RsyncInvocation, result: RsyncResult): void;
+  /** A path was marked (the journal records it). Hot path: keep it cheap. */
+  onMarked?(remoteIndex: number, rel: BytePath, kind: OpKind): void;
+  /** The remote answered again after failing (the fail log is replayed for it). */
+  onRecovered?(remoteIndex: number): void;
 }
 
 export interface SenderOptions {
@@ -87,6 +91,7 @@ export class RemoteSender {
 
   mark(rel: BytePath, kind: OpKind, now: number, readyAt = now): void {
     this.queue.mark(rel, kind, now, readyAt);
+    this.o.hooks.onMarked?.(this.o.index, rel, kind);
     this.kick();
   }
 
@@ -245,13 +250,15 @@ export class RemoteSender {
   }
 
   private onSuccess(now: number): void {
-    if (this.failStreak > 0) {
+    const recovered = this.failStreak > 0;
+    if (recovered) {
       this.o.log.info(`remote ${this.status.remote} is reachable again after ${this.failStreak} failed attempt(s)`);
     }
     this.failStreak = 0;
     this.blockedUntil = 0;
     this.lastCauseLogged = null;
     this.status.lastSuccessAt = now;
+    if (recovered) this.o.hooks.onRecovered?.(this.o.index);
   }
 
   private onFailure(result: RsyncResult, now: number): void {

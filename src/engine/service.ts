@@ -4,7 +4,7 @@
 import type { CliOptions } from '../cli/args.js';
 import { effectiveWatchRoot } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { appendFailures } from '../faillog/failLog.js';
+import { preparePersistence } from '../faillog/attach.js'; // fail log + journal (issue 5)
 import { createLogger, type Logger } from '../log/logger.js';
 import { sersync2Command } from '../rsync/argv.js';
 import type { RsyncResult } from '../rsync/run.js';
@@ -50,6 +50,9 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
     : null;
   const pluginHooks: EngineHooks = !plugins ? {} : pluginOnly ? { onHints: plugins.onHints } : { onOpComplete: plugins.onOpComplete };
   // --- end plugins ---
+  // --- fail log + journal (issue 5): records failures, replays them, keeps pending paths on disk ---
+  const persist = await preparePersistence({ config, root, log, ...(execute ? { execute } : {}), enabled: !pluginOnly && !opts.dryRun });
+  // --- end fail log + journal ---
   const engine = new Engine({
     config,
     root,
@@ -57,20 +60,15 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
     log,
     execute,
     noPush: opts.pluginMode !== null,
-    hooks: {
-      ...pluginHooks,
-      onFailed: (remote, _i, ops, result) => {
-        appendFailures(config, remote, ops, result).catch((e) =>
-          log.error(`cannot write the fail log ${display(config.failLog.path)}: ${(e as Error).message}`),
-        );
-      },
-    },
+    hooks: { ...pluginHooks, ...persist.hooks },
   });
+  await persist.attach(engine); // issue 5: re-queue what a killed previous run had not delivered (journal)
   await engine.start();
   process.stdout.write('run the sersync: \n');
   process.stdout.write(`watch path is: ${display(root)}\n`);
   log.info(`watching ${display(root)}`);
   ops.attach(engine); // ops (issue 8): status/metrics live; tells a waiting `-d` parent "ready"
+  persist.start(); // issue 5: fail-log replay schedule
 
   const service: Service = {
     engine,
@@ -79,13 +77,8 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
     async shutdown(reason) {
       log.info(`stopping (${reason})`);
       const pending = await engine.stop();
-      // Everything not delivered is kept for replay: nothing is lost on SIGTERM.
-      for (const { remoteIndex, ops } of pending) {
-        if (ops.length === 0) continue;
-        const remote = config.remotes[remoteIndex];
-        await appendFailures(config, remote, ops, null);
-        log.warn(`${ops.length} pending change(s) for ${remote.ip} recorded in ${display(config.failLog.path)}`);
-      }
+      // issue 5: everything not delivered goes to the fail log and the journal: nothing is lost on SIGTERM.
+      await persist.shutdown(pending);
       await plugins?.close(); // plugins (issue 7): bounded wait for hooks in flight
       await log.close();
     },

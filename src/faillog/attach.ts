@@ -1,0 +1,144 @@
+// Nothing lost while a remote is down, or when the daemon stops: the fail log,
+// its replay schedule and the durable journal, wired to the engine by three
+// calls from engine/service.ts:
+//   preparePersistence()  before the engine exists: opens the fail log (mode
+//                         check), gives the engine hooks to call;
+//   attach(engine)        before engine.start(): opens the journal and
+//                         re-marks what a previous run left pending (crash);
+//   start()               once watching: the replay schedule;
+//   shutdown(pending)     after engine.stop(): pending paths go to the fail
+//                         log and the journal (compacted), timers stop.
+import type { Config } from '../config/types.js';
+import type { Engine, EngineHooks } from '../engine/engine.js';
+import { lstatOrNull, stateOf } from '../engine/intake.js';
+import type { Executor } from '../engine/remoteSender.js';
+import { Journal, journalPath } from '../journal/journal.js';
+import type { Logger } from '../log/logger.js';
+import { remoteTarget, type PushOp } from '../rsync/argv.js';
+import { type BytePath, display, joinPath } from '../util/bytepath.js';
+import { FailLog } from './failLog.js';
+import { waitStatus } from './format.js';
+import { defaultExecutor, FailLogReplayer } from './replay.js';
+
+export interface Persistence {
+  hooks: Pick<EngineHooks, 'onFailed' | 'onMarked' | 'onDelivered' | 'onRecovered'>;
+  attach(engine: Engine): Promise<void>;
+  start(): void;
+  shutdown(pending: Array<{ remoteIndex: number; ops: PushOp[] }>): Promise<void>;
+  readonly failLog: FailLog | null;
+  readonly journal: Journal | null;
+}
+
+export interface PersistenceOptions {
+  config: Config;
+  root: BytePath;
+  log: Logger;
+  /** The engine's executor when it is not rsync (dry-run). */
+  execute?: Executor;
+  /** false in `-m` plugin mode and --dry-run: nothing is pushed, nothing is recorded. */
+  enabled: boolean;
+}
+
+const NONE: Persistence = {
+  hooks: {},
+  attach: async () => {},
+  start: () => {},
+  shutdown: async () => {},
+  failLog: null,
+  journal: null,
+};
+
+export async function preparePersistence(o: PersistenceOptions): Promise<Persistence> {
+  if (!o.enabled) return NONE;
+  const { config, root, log } = o;
+  const failLog = new FailLog({ config, root, log });
+  await failLog.checkAtStartup();
+  let engine: Engine | null = null;
+  let journal: Journal | null = null;
+  const queued = (i: number, rel: BytePath): boolean => {
+    const q = engine!.senders[i]!.queue;
+    return q.get(rel) !== undefined || q.isInFlight(rel);
+  };
+  const replayer = new FailLogReplayer({
+    failLog,
+    log,
+    execute: o.execute ?? defaultExecutor(config),
+    // timeToExecute="0": sersync2 replays at every idle minute.
+    intervalMs: (config.failLog.intervalSeconds || 60) * 1000,
+    // Paths the queue pushes anyway leave the fail log on delivery.
+    skip: (i, rel) => engine !== null && queued(i, rel),
+  });
+
+  const hooks: Persistence['hooks'] = {
+    onFailed: (_remote, i, ops, result) => {
+      failLog.append(i, ops, waitStatus(result.exitCode, result.signal)).catch(() => {});
+    },
+    onMarked: (i, rel, kind) => journal?.marked(i, rel, kind),
+    onDelivered: (i, ops) => {
+      journal?.delivered(i, ops, (rel) => engine!.senders[i]!.queue.get(rel) !== undefined);
+      failLog.noteDelivered(i, ops);
+    },
+    onRecovered: (i) => replayer.soon(i),
+  };
+
+  return {
+    hooks,
+    failLog,
+    get journal() {
+      return journal;
+    },
+    async attach(e) {
+      engine = e;
+      const file = journalPath(config.extensions.stateDir, root, config.remotes.map((r) => remoteTarget(config, r)));
+      const j = new Journal({
+        file,
+        log,
+        live: () => e.pending(),
+        idle: () => e.senders.every((s) => s.queue.size === 0 && s.inFlight === 0),
+      });
+      let left;
+      try {
+        left = await j.open();
+      } catch (err) {
+        log.error(`journal ${display(file)} cannot be used: ${(err as Error).message}; pending changes will not survive a crash`);
+        return;
+      }
+      journal = j;
+      if (left.length === 0) return;
+      // What a previous run had not delivered (it was killed): push it again.
+      // What each path is now decides the op; the records are already on disk.
+      j.pause(true);
+      let n = 0;
+      const now = Date.now();
+      for (let k = 0; k < left.length; k += 256) {
+        const chunk = left.slice(k, k + 256);
+        const stats = await Promise.all(chunk.map((x) => lstatOrNull(joinPath(root, x.rel))));
+        chunk.forEach((x, m) => {
+          const sender = e.senders[x.remoteIndex];
+          if (!sender || e.filter.excludedByAncestry(x.rel, false)) return;
+          const st = stateOf(stats[m] ?? null);
+          sender.mark(x.rel, st === 'missing' ? 'delete' : st === 'dir' ? 'dir' : 'file', now);
+          n++;
+        });
+      }
+      j.pause(false);
+      log.warn(`journal: ${n} change(s) a previous run had not delivered (it was stopped abruptly) are queued again`);
+    },
+    start() {
+      replayer.start();
+    },
+    async shutdown(pending) {
+      await replayer.stop();
+      // Everything not delivered is kept: in the fail log for cron / sh, and in
+      // the journal so that the next start pushes it at once.
+      for (const { remoteIndex, ops } of pending) {
+        if (ops.length === 0) continue;
+        await failLog.append(remoteIndex, ops, -1);
+        log.warn(`${ops.length} pending change(s) for ${config.remotes[remoteIndex]!.ip} recorded in ${display(config.failLog.path)}`);
+      }
+      await failLog.flush();
+      failLog.close();
+      await journal?.close();
+    },
+  };
+}
