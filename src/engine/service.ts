@@ -12,6 +12,7 @@ import { display } from '../util/bytepath.js';
 import { type PluginRunner, startPluginRunner } from '../plugins/runner.js'; // plugins (issue 7)
 import { Engine, type EngineHooks } from './engine.js';
 import { prepareOps } from '../ops/attach.js'; // ops (issue 8)
+import { startFullSyncs } from '../fullsync/wire.js'; // full sync (issue 6)
 import type { Executor } from './remoteSender.js';
 
 export interface Service {
@@ -69,6 +70,10 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
   log.info(`watching ${display(root)}`);
   ops.attach(engine); // ops (issue 8): status/metrics live; tells a waiting `-d` parent "ready"
   persist.start(); // issue 5: fail-log replay schedule
+  // --- full sync (issue 6): -r now that watching has started (changes made meanwhile are caught), crontab ---
+  const fullSync = startFullSyncs({ config, opts, root, engine, log, onDone: (r, ms) => ops.fullSyncDone(r, ms) });
+  void fullSync; // FullSyncController: run(reason, { allowDelete }) for reconciliation, status() for counters
+  // --- end full sync ---
 
   const service: Service = {
     engine,
