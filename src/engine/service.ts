@@ -14,6 +14,8 @@ import { Engine, type EngineHooks } from './engine.js';
 import { prepareOps } from '../ops/attach.js'; // ops (issue 8)
 import { startFullSyncs } from '../fullsync/wire.js'; // full sync (issue 6)
 import type { Executor } from './remoteSender.js';
+import type { Reconciler } from './reconcile.js';
+import { attachReconciliation } from './reconcileWiring.js'; // blind spots (issue 4)
 
 export interface Service {
   engine: Engine;
@@ -61,8 +63,14 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
     log,
     execute,
     noPush: opts.pluginMode !== null,
-    hooks: { ...pluginHooks, ...persist.hooks },
+    hooks: {
+      ...pluginHooks,
+      ...persist.hooks,
+      // issue 4: lost events suspected → one reconciliation (full sync with the delete guardrail)
+      onReconcileNeeded: (reason) => reconciler?.request(reason),
+    },
   });
+  let reconciler: Reconciler | null = null;
   await persist.attach(engine); // issue 5: re-queue what a killed previous run had not delivered (journal)
   await engine.start();
   process.stdout.write('run the sersync: \n');
@@ -72,8 +80,10 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
   persist.start(); // issue 5: fail-log replay schedule
   // --- full sync (issue 6): -r now that watching has started (changes made meanwhile are caught), crontab ---
   const fullSync = startFullSyncs({ config, opts, root, engine, log, onDone: (r, ms) => ops.fullSyncDone(r, ms) });
-  void fullSync; // FullSyncController: run(reason, { allowDelete }) for reconciliation, status() for counters
   // --- end full sync ---
+  // --- blind spots (issue 4): reconciliation on suspicion, periodic audit, delete guardrail ---
+  if (fullSync && !opts.dryRun) reconciler = attachReconciliation({ config, engine, fullSync, log });
+  // --- end blind spots ---
 
   const service: Service = {
     engine,
@@ -81,6 +91,7 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
     log,
     async shutdown(reason) {
       log.info(`stopping (${reason})`);
+      reconciler?.stop();
       const pending = await engine.stop();
       // issue 5: everything not delivered goes to the fail log and the journal: nothing is lost on SIGTERM.
       await persist.shutdown(pending);
