@@ -84,6 +84,8 @@ export class Engine {
   /** rel → remotes that still owe delivery, for "after every remote" hooks. */
   private owed = new Map<BytePath, { op: PushOp; remotes: Set<number> }>();
   private stopping = false;
+  /** When the last hints arrived (issue 5: stop() takes what is still on its way first). */
+  private lastHintAt = 0;
   private realRootText = '';
   private ignoreDirs: BytePath[] = [];
   private overflowSuspectBatch = Math.round(16384 * OVERFLOW_SUSPECT_SHARE);
@@ -265,6 +267,16 @@ export class Engine {
    * Returns what is still pending per remote.
    */
   async stop(graceMs = 10_000): Promise<Array<{ remoteIndex: number; ops: PushOp[] }>> {
+    // issue 5: changes made just before the signal are still in the kernel queue or
+    // @parcel/watcher's debounce (≤ 50 ms after the last event): take them until
+    // the hints have been quiet for a moment, at most 3 s, so they are recorded.
+    const drainStart = Date.now();
+    const QUIET_MS = 200;
+    while (this.watcher && Date.now() - drainStart < 3000) {
+      const since = Date.now() - Math.max(this.lastHintAt, drainStart);
+      if (since >= QUIET_MS) break;
+      await new Promise((r) => setTimeout(r, QUIET_MS - since));
+    }
     this.stopping = true;
     if (this.rootTimer) clearInterval(this.rootTimer);
     await this.watcher?.stop();
@@ -279,6 +291,7 @@ export class Engine {
 
   private onHints(hints: Hint[], batchSize: number): void {
     if (this.stopping) return;
+    this.lastHintAt = Date.now();
     if (this.o.log.isDebug()) {
       for (const h of hints) this.o.log.debug(`event ${h.kind} ${JSON.stringify(display(h.rel))}`);
     }

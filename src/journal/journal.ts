@@ -21,7 +21,8 @@
 // set, taken from the engine's queues (the authority: absorbed and swallowed
 // marks disappear there), via temp file + fsync + rename. On start, the live
 // set is read, written back compacted, and re-marked; on a clean shutdown the
-// file is compacted to what is still pending (the fail log has it too).
+// file is compacted to what is still pending (the fail log has it too), or
+// removed when nothing is.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -208,7 +209,7 @@ export class Journal {
     await this.flushing;
   }
 
-  /** Clean shutdown: compact to what is still pending, close. */
+  /** Clean shutdown: compact to what is still pending (nothing pending: no file left), close. */
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -216,6 +217,7 @@ export class Journal {
     this.closed = true;
     await this.fh?.close().catch(() => {});
     this.fh = null;
+    if (this.size === 0) await fsp.unlink(this.file).catch(() => {});
   }
 
   private schedule(): void {

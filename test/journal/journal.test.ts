@@ -176,6 +176,14 @@ describe('journal on disk', () => {
     await (t.j as unknown as { fh: { close(): Promise<void> } }).fh.close(); // the "killed" one's descriptor
   });
 
+  it('a clean close with nothing pending leaves no file', async () => {
+    const t = await journalIn({ flushMs: 60_000 });
+    await t.j.open();
+    t.j.marked(0, 'a', 'file');
+    await t.j.close();
+    assert.equal(fs.existsSync(t.file), false);
+  });
+
   it('a clean close keeps exactly what is still pending', async () => {
     const t = await journalIn({ flushMs: 60_000 });
     await t.j.open();
