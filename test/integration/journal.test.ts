@@ -1,0 +1,50 @@
+// Issue 5, "Done when" (5): SIGKILL during a burst, restart without -r:
+// converged, thanks to the journal (sersync2 lost its whole queue). Real CLI,
+// real rsync daemon; the first run's rsync is slowed down by a wrapper so that
+// most of the burst is still pending (not failed: the fail log stays empty)
+// when the daemon is killed.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { startCli, type CliProcess } from '../helpers/cli.js';
+import type { RsyncDaemon } from '../helpers/rsyncd.js';
+import { diffTrees, snapshotTree, waitForConvergence } from '../helpers/tree.js';
+import { burst, makeKit, readFailLog, readJournal, rsyncWrapper, uncovered, until } from '../faillog/integrationKit.js';
+
+const daemons: RsyncDaemon[] = [];
+const clis: CliProcess[] = [];
+after(async () => {
+  await Promise.all(clis.map((c) => c.stop('SIGKILL', 0)));
+  await Promise.all(daemons.map((d) => d.stop()));
+});
+
+describe('the journal', () => {
+  it('SIGKILL during a burst, restart without -r: what was pending is pushed, the mirror converges', async () => {
+    const k = await makeKit('journal-kill');
+    daemons.push(k.rsyncd);
+    const slow = await rsyncWrapper(3);
+    const first = startCli(['-o', k.config], { cwd: k.dir, env: { PATH: `${slow.binDir}:${process.env.PATH}` } });
+    clis.push(first);
+    await first.waitForOutput(/watch path is: /, 15000);
+
+    const files = burst(k, 2000);
+    // The journal is written in groups (≤ 100 ms): wait until it holds the whole burst.
+    await until(() => uncovered(files, readJournal(k.stateDir)).length === 0, 20000, () => 'the journal does not hold the burst');
+    await first.stop('SIGKILL', 0);
+
+    const before = diffTrees(await snapshotTree(k.watch), await snapshotTree(k.dst));
+    assert.ok(before.length > 0, 'the kill left changes undelivered');
+    assert.equal(readFailLog(k.failLog).entries.length, 0, 'nothing failed: only the journal knows');
+
+    const second = startCli(['-o', k.config], { cwd: k.dir }); // no -r
+    clis.push(second);
+    await second.waitForOutput(/watch path is: /, 15000);
+    assert.match(second.output, /journal: \d+ change\(s\) a previous run had not delivered .* are queued again/);
+    const { ms } = await waitForConvergence(k.watch, k.dst, { timeoutMs: 40000 });
+    console.log(`# restart after SIGKILL: ${before.length} differences, converged ${ms} ms after "watching"`);
+    // Delivered and idle: the journal is truncated.
+    await until(() => readJournal(k.stateDir).size === 0, 10000, () => 'the journal still has live entries');
+    assert.equal(await second.stop('SIGTERM'), 0);
+    assert.ok(fs.existsSync(k.stateDir));
+  });
+});
