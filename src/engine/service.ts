@@ -92,6 +92,7 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
     async shutdown(reason) {
       log.info(`stopping (${reason})`);
       reconciler?.stop();
+      fullSync?.stop();
       const pending = await engine.stop();
       // issue 5: everything not delivered goes to the fail log and the journal: nothing is lost on SIGTERM.
       await persist.shutdown(pending);
