@@ -88,7 +88,11 @@ export function unsafeReason(st: { uid: number | bigint; mode: number | bigint }
 }
 
 export class FailLogError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The file cannot be used until someone fixes it (a symlink, not ours): queued changes are dropped, not retried. */
+    readonly permanent = false,
+  ) {
     super(message);
     this.name = 'FailLogError';
   }
@@ -259,9 +263,17 @@ export class FailLog {
           await this.applyOps();
         });
       } catch (e) {
+        const permanent = e instanceof FailLogError && e.permanent;
         this.tellOnce(`flush:${(e as Error).message}`, () =>
-          this.log.error(`cannot update the fail log ${display(this.path)}: ${(e as Error).message}; will retry`),
+          this.log.error(
+            `cannot update the fail log ${display(this.path)}: ${(e as Error).message}` +
+              (permanent ? ' (failed pushes stay queued and in the journal, but are not recorded there)' : '; will retry'),
+          ),
         );
+        if (permanent) {
+          this.ops = [];
+          return;
+        }
         if (!this.retryTimer) {
           this.retryTimer = setTimeout(() => {
             this.retryTimer = null;
@@ -324,12 +336,12 @@ export class FailLog {
         this.setState({ id: '', entries: [], byKey: new Map(), dups: new Map(), unsafe: null });
         return;
       }
-      if (code === 'ELOOP') throw new FailLogError(`${display(this.path)} is a symbolic link; remove it`);
+      if (code === 'ELOOP') throw new FailLogError(`${display(this.path)} is a symbolic link; remove it`, true);
       throw e;
     }
     try {
       const st = await fh.stat({ bigint: true });
-      if (!st.isFile()) throw new FailLogError(`${display(this.path)} is not a regular file`);
+      if (!st.isFile()) throw new FailLogError(`${display(this.path)} is not a regular file`, true);
       const id = idOf(st);
       if (this.state && this.state.id === id) return;
       const text = fromBuffer(await fh.readFile());
@@ -353,7 +365,7 @@ export class FailLog {
     if (s.unsafe && s.id !== '') {
       // Not ours / writable by others: never write to it (checkAtStartup said why).
       this.ops = [];
-      throw new FailLogError(`refusing to write to ${display(this.path)}: ${s.unsafe}`);
+      throw new FailLogError(`refusing to write to ${display(this.path)}: ${s.unsafe}`, true);
     }
     const ops = this.ops;
     this.ops = [];
@@ -410,7 +422,7 @@ export class FailLog {
     try {
       const st = await fh.stat();
       const bad = unsafeReason(st);
-      if (bad) throw new FailLogError(`refusing to write to ${display(this.path)}: ${bad}`);
+      if (bad) throw new FailLogError(`refusing to write to ${display(this.path)}: ${bad}`, true);
       await fh.writeFile(toBuffer(text));
       await fh.datasync();
     } finally {

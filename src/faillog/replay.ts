@@ -22,7 +22,8 @@ import { FailLog, type LoadedEntry } from './failLog.js';
 import { isParsed, waitStatus } from './format.js';
 import { acquire, LockTimeoutError, type LockOwner, unlock } from './lockFile.js';
 
-export type ReplayExecutor = (inv: RsyncInvocation, remote: Remote) => Promise<RsyncResult>;
+/** Runs one push; `signal` aborts it (shutdown). */
+export type ReplayExecutor = (inv: RsyncInvocation, remote: Remote, signal?: AbortSignal) => Promise<RsyncResult>;
 
 export interface ReplayOptions {
   failLog: FailLog;
@@ -109,13 +110,17 @@ export async function replayFailLog(o: ReplayOptions): Promise<ReplaySummary> {
 function collect(entries: LoadedEntry[], o: ReplayOptions, summary: ReplaySummary): Map<number, Candidate[]> {
   const out = new Map<number, Candidate[]>();
   const seen = new Set<string>();
+  // Entries we do not run are reported once per process, in one line per replay.
+  const fresh = new Map<string, number>();
+  let example = '';
   for (const { entry, verdict } of entries) {
     if (!verdict.ok) {
       summary.refused++;
       const text = isParsed(entry) ? entry.line : entry.unparsable;
-      o.failLog.tellOnce(`refused:${text}`, () =>
-        o.log.warn(`fail log entry kept and not run (${verdict.reason}): ${clip(display(text))}`),
-      );
+      o.failLog.tellOnce(`refused:${text}`, () => {
+        fresh.set(verdict.reason, (fresh.get(verdict.reason) ?? 0) + 1);
+        if (!example) example = clip(display(text));
+      });
       continue;
     }
     if (o.onlyRemote !== undefined && verdict.remoteIndex !== o.onlyRemote) continue;
@@ -125,6 +130,11 @@ function collect(entries: LoadedEntry[], o: ReplayOptions, summary: ReplaySummar
     let list = out.get(verdict.remoteIndex);
     if (!list) out.set(verdict.remoteIndex, (list = []));
     list.push({ key: verdict.key, rel: verdict.rel, line: isParsed(entry) ? entry.line : '' });
+  }
+  if (fresh.size) {
+    const n = [...fresh.values()].reduce((a, b) => a + b, 0);
+    const why = [...fresh].map(([reason, c]) => `${reason} (${c})`).join('; ');
+    o.log.warn(`${n} fail-log entr${n === 1 ? 'y' : 'ies'} kept and not run: ${why}; e.g. ${example}. Check them; sersync-ts will not run them`);
   }
   return out;
 }
@@ -160,7 +170,7 @@ async function replayRemote(
       if (o.signal?.aborted) return;
       let result: RsyncResult;
       try {
-        result = await o.execute(inv, remote);
+        result = await o.execute(inv, remote, o.signal);
       } catch (e) {
         result = { exitCode: null, signal: null, stderr: (e as Error).message, durationMs: 0, classification: 'transient' };
       }
@@ -192,9 +202,9 @@ function rsyncTimeoutMs(config: Config): number | undefined {
   return undefined;
 }
 
-export function defaultExecutor(config: Config, signal?: AbortSignal): ReplayExecutor {
+export function defaultExecutor(config: Config): ReplayExecutor {
   const timeoutMs = rsyncTimeoutMs(config);
-  return (inv) => runRsync(inv, { ...(timeoutMs ? { timeoutMs } : {}), ...(signal ? { signal } : {}) });
+  return (inv, _remote, signal) => runRsync(inv, { ...(timeoutMs ? { timeoutMs } : {}), ...(signal ? { signal } : {}) });
 }
 
 export function formatSummary(s: ReplaySummary): string {

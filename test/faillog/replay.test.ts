@@ -7,7 +7,7 @@ import type { Config, Remote } from '../../src/config/types.js';
 import { classifyEntry } from '../../src/faillog/entries.js';
 import { FailLog } from '../../src/faillog/failLog.js';
 import { formatEntry, isParsed, parseFailLog } from '../../src/faillog/format.js';
-import { replayFailLog, replayFailLogOnce, type ReplayExecutor } from '../../src/faillog/replay.js';
+import { FailLogReplayer, replayFailLog, replayFailLogOnce, type ReplayExecutor } from '../../src/faillog/replay.js';
 import { buildFailLogCommand, sersync2Command, type RsyncInvocation } from '../../src/rsync/argv.js';
 import type { RsyncResult } from '../../src/rsync/run.js';
 import { fromBuffer } from '../../src/util/bytepath.js';
@@ -167,7 +167,7 @@ describe('replay: outcome', () => {
     assert.deepEqual(r.calls[0]!.list, ['a']);
     assert.equal(fs.readFileSync(s.file, 'latin1'), hostile);
     assert.equal(sum.refused, 1);
-    assert.equal(s.log.said('warn', /kept and not run .*rsync options/), 1);
+    assert.equal(s.log.said('warn', /1 fail-log entry kept and not run: its rsync options .*\(1\)/), 1);
     await replayFailLog({ failLog: s.failLog, log: s.log, execute: r.execute, waitMs: 0 });
     assert.equal(s.log.said('warn', /kept and not run/), 1, 'said once per process');
   });
@@ -238,3 +238,56 @@ describe('replayFailLogOnce (--replay-faillog): summary line and exit code', () 
     assert.match(out, /replayed 2, removed 1, kept 1/);
   });
 });
+
+describe('the daemon replay schedule (FailLogReplayer)', () => {
+  it('replays what a previous run left shortly after the start, and one remote again when it comes back', async () => {
+    const s = await setup();
+    fs.writeFileSync(s.file, ours(s, 0, 'a', 'file') + ours(s, 1, 'b', 'file'), { mode: 0o600 });
+    let down = true;
+    const r = recorder((remote) => (remote.ip === '10.0.0.3' && down ? DOWN : OK));
+    const rp = new FailLogReplayer({ failLog: s.failLog, log: s.log, execute: r.execute, intervalMs: 3_600_000, initialDelayMs: 10, soonDelayMs: 10 });
+    rp.start();
+    await until(() => r.calls.length === 2);
+    await rp.idle();
+    assert.deepEqual(left(s.file).filter(isParsed).map((e) => e.args.at(-1)), ['10.0.0.3::www']);
+    down = false;
+    rp.soon(1);
+    await until(() => r.calls.length === 3);
+    await rp.idle();
+    assert.deepEqual(r.calls.map((c) => c.remote), ['10.0.0.2', '10.0.0.3', '10.0.0.3']);
+    assert.equal(fs.readFileSync(s.file, 'latin1'), '');
+    await rp.stop();
+  });
+
+  it('stop() cancels a replay in progress: its rsync is aborted, nothing is written, the lock is free', async () => {
+    const s = await setup();
+    const text = ours(s, 0, 'a', 'file');
+    fs.writeFileSync(s.file, text, { mode: 0o600 });
+    let aborted = false;
+    let running = false;
+    const execute: ReplayExecutor = (_inv, _remote, signal) =>
+      new Promise((resolve) => {
+        running = true;
+        signal?.addEventListener('abort', () => {
+          aborted = true;
+          resolve({ ...OK, exitCode: null, signal: 'SIGTERM', classification: 'transient', canceled: true });
+        });
+      });
+    const rp = new FailLogReplayer({ failLog: s.failLog, log: s.log, execute, intervalMs: 3_600_000, initialDelayMs: 0 });
+    rp.start();
+    await until(() => running);
+    assert.ok(fs.existsSync(`${s.file}.replay.lock`), 'held during the replay');
+    await rp.stop();
+    assert.equal(aborted, true);
+    assert.equal(fs.readFileSync(s.file, 'latin1'), text);
+    assert.equal(fs.existsSync(`${s.file}.replay.lock`), false);
+  });
+});
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
