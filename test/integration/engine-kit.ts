@@ -10,7 +10,7 @@
 //     by writeConfig from opts.config, the CLI with its own state dir.
 //   converge(m, opts?) → ms: waits until every destination mirrors src;
 //     on failure the error also quotes the end of the CLI's output.
-//   settle(m): a barrier for "was NOT pushed" checks — a marker file is
+//   settle(m, { dir? }): a barrier for "was NOT pushed" checks — a marker file is
 //     written and must arrive, then removed and must vanish; everything the
 //     engine was told before it has been looked at by then (plus a grace
 //     period, because two paths are not ordered against each other).
@@ -154,13 +154,15 @@ let markers = 0;
  * watcher, batches in order); a grace period covers their rsync calls, which
  * may run after the marker's.
  */
-export async function settle(m: Mirror, graceMs = 400): Promise<void> {
+export async function settle(m: Mirror, opts: { graceMs?: number; dir?: boolean } = {}): Promise<void> {
   const name = `settle-marker-${process.pid}-${++markers}`;
-  await writeFile(path.join(m.src, name), 'marker');
+  // A directory marker for configurations that push no file content.
+  if (opts.dir) await mkdir(path.join(m.src, name));
+  else await writeFile(path.join(m.src, name), 'marker');
   for (const d of m.dsts) await waitUntil(`${name} to arrive in ${d}`, () => existsSync(path.join(d, name)));
-  await rm(path.join(m.src, name));
+  await rm(path.join(m.src, name), { recursive: true });
   // Deletions may be off: then the marker stays on the remote; do not wait for it.
-  await sleep(graceMs);
+  await sleep(opts.graceMs ?? 400);
 }
 
 /** Does the path exist (without following a final symlink)? */
