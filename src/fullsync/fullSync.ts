@@ -235,6 +235,7 @@ async function listMode(c: RemoteCtx, local: LocalList): Promise<Omit<RemoteFull
   const inv = withExtras(base, pushExtras({ progress: c.opts.progress ?? false, force: deleteOn, recursive: false }));
   c.opts.onProgress?.(c.index, null, `sending ${local.rels.length} listed paths`);
   const { result, stats } = await push(inv, c.opts, c.index);
+  log.debug(`full sync to ${c.label}: pushed the list in ${result.durationMs} ms`);
   const common = { remote: c.label, remoteIndex: c.index, mode: 'list' as const, stats, exitCode: result.exitCode };
   if (!okClass(result)) return { ...common, ok: false, deleted: 0, error: failureText(result) };
   if (!deleteOn) return { ...common, ok: true, deleted: 0 };
@@ -253,8 +254,12 @@ async function listMode(c: RemoteCtx, local: LocalList): Promise<Omit<RemoteFull
   if (remoteList.result.classification !== 'ok') {
     return { ...common, ok: false, deleted: 0, error: `cannot list the remote to find stale files: ${failureText(remoteList.result)}` };
   }
+  const t0 = Date.now();
   const plan = planDeletions(remoteList.entries, new Set(local.rels), c.opts.filter ?? { active: false, excludesRuntime: () => false, excludesStartupDir: () => false });
-  if (plan.protectedCount > 0) log.debug(`full sync to ${c.label}: ${plan.protectedCount} remote path(s) excluded by the filter are left alone`);
+  log.debug(
+    `full sync to ${c.label}: ${remoteList.entries.size} remote entries listed in ${remoteList.result.durationMs} ms, planned in ${Date.now() - t0} ms: ` +
+      `${plan.deletes.length} to delete, ${plan.protectedCount} excluded by the filter and left alone`,
+  );
   if (plan.deletes.length === 0) return { ...common, ok: true, deleted: 0 };
   const guard = c.opts.allowDelete;
   if (guard && !guard({ remote: c.label, remoteIndex: c.index, reason: c.opts.reason, deleteCount: plan.deleteCount, remoteTotal: plan.remoteTotal })) {
@@ -331,7 +336,7 @@ export async function runFullSync(target: FullSyncTarget, opts: FullSyncRunOptio
     } catch (e) {
       local = { ok: false, complete: false, rels: [], excluded: 0, error: `cannot list ${display(root)}: ${(e as Error).message}` };
     }
-    if (local.ok) log.debug(`full sync (${opts.reason}): ${local.rels.length} local paths to push, ${local.excluded} excluded by the filter`);
+    if (local.ok) log.debug(`full sync (${opts.reason}): ${local.rels.length} local paths to push, ${local.excluded} excluded by the filter (listed in ${Date.now() - startedAt} ms)`);
   }
 
   const results = await Promise.all(

@@ -65,8 +65,8 @@ export function parseProgress2(line: string): Progress | null {
 
 /**
  * Incremental parser for rsync's stdout: feed chunks, get the latest
- * progress on every complete '\r' or '\n' terminated line; keeps every line
- * for stats parsing at the end (stats are small; progress lines are not kept).
+ * progress on every complete '\r' or '\n' terminated line; keeps the last
+ * other lines for stats parsing at the end (progress lines are not kept).
  */
 export class Progress2Reader {
   private partial = '';
@@ -87,7 +87,7 @@ export class Progress2Reader {
     this.partial = '';
   }
 
-  /** The non-progress lines seen so far (stats block, chatter). */
+  /** The last non-progress lines (the stats block, chatter). */
   get otherLines(): readonly string[] {
     return this.lines;
   }
@@ -100,7 +100,10 @@ export class Progress2Reader {
       this.onProgress?.(p);
       return;
     }
-    if (this.lines.length < 1000) this.lines.push(line);
+    // The stats block comes last; with -v in commonParams every file name
+    // comes before it, so only the tail is kept.
+    this.lines.push(line);
+    if (this.lines.length > 400) this.lines.splice(0, this.lines.length - 200);
   }
 }
 

@@ -29,7 +29,7 @@ export interface FullSyncWiring {
   log: Logger;
   out?: (s: string) => void;
   tty?: boolean;
-  /** Metrics hook (ops.fullSyncDone). */
+  /** Metrics hook (ops.fullSyncDone), for each remote whose full sync succeeded. */
   onDone?: (remote: string, durationMs: number) => void;
 }
 
@@ -45,7 +45,10 @@ export function startFullSyncs(w: FullSyncWiring): FullSyncController | null {
     engine: w.engine,
     out,
     tty: w.tty ?? process.stdout.isTTY === true,
-    onDone: (remote, ms) => w.onDone?.(remote, ms),
+    // Only completed runs feed the duration histogram (a refused connection is not a duration).
+    onDone: (remote, ms, ok) => {
+      if (ok) w.onDone?.(remote, ms);
+    },
   });
 
   if (w.opts.fullSyncAtStart && config.remotes.length > 0) {

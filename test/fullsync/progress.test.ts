@@ -44,6 +44,13 @@ describe('fullsync progress: rsync --info=progress2 lines', () => {
       assert.equal(parseStats(r.otherLines.join('\n'))!.files, 3001);
     }
   });
+  it('still finds the stats after thousands of file-name lines (-v in commonParams)', () => {
+    const r = new Progress2Reader();
+    r.push(Array.from({ length: 5000 }, (_v, i) => `d/f${i}.txt\n`).join(''));
+    r.push(CAPTURED);
+    r.end();
+    assert.equal(parseStats(r.otherLines.join('\n'))!.deleted, 7);
+  });
   it('renders a terminal line with percent, bytes, rate, ETA and files checked', () => {
     const p = parseProgress2('     1,234,567  45%   12.34MB/s    0:01:10 (xfr#12, to-chk=100/2000)');
     assert.equal(renderProgressLine('127.0.0.1::www', p, 'sending'), 'full sync to 127.0.0.1::www:  45% 1.2 MiB 12.34MB/s ETA 0:01:10, 1900/2000 files, 12 sent');
