@@ -71,8 +71,8 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
     },
   });
   let reconciler: Reconciler | null = null;
-  await persist.attach(engine); // issue 5: re-queue what a killed previous run had not delivered (journal)
   await engine.start();
+  await persist.attach(engine); // issue 5: re-queue what a killed previous run had not delivered (journal)
   process.stdout.write('run the sersync: \n');
   process.stdout.write(`watch path is: ${display(root)}\n`);
   log.info(`watching ${display(root)}`);

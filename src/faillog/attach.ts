@@ -2,15 +2,18 @@
 // its replay schedule and the durable journal, wired to the engine by three
 // calls from engine/service.ts:
 //   preparePersistence()  before the engine exists: opens the fail log (mode
-//                         check), gives the engine hooks to call;
-//   attach(engine)        before engine.start(): opens the journal and
+//                         check), gives the engine hooks to call (the journal
+//                         records marks from the first one on);
+//   attach(engine)        after engine.start() (so the engine's root checks
+//                         guard these pushes too): opens the journal and
 //                         re-marks what a previous run left pending (crash);
-//   start()               once watching: the replay schedule;
+//   start()               the replay schedule;
 //   shutdown(pending)     after engine.stop(): pending paths go to the fail
 //                         log and the journal (compacted), timers stop.
 import type { Config } from '../config/types.js';
 import type { Engine, EngineHooks } from '../engine/engine.js';
 import { lstatOrNull, stateOf } from '../engine/intake.js';
+import type { OpKind } from '../queue/dirtyQueue.js';
 import type { Executor } from '../engine/remoteSender.js';
 import { Journal, journalPath } from '../journal/journal.js';
 import type { Logger } from '../log/logger.js';
@@ -19,6 +22,7 @@ import { type BytePath, display, joinPath } from '../util/bytepath.js';
 import { FailLog } from './failLog.js';
 import { waitStatus } from './format.js';
 import { defaultExecutor, FailLogReplayer } from './replay.js';
+import { rootHasEntries } from './vanished.js';
 
 export interface Persistence {
   hooks: Pick<EngineHooks, 'onFailed' | 'onMarked' | 'onDelivered' | 'onRecovered'>;
@@ -54,7 +58,14 @@ export async function preparePersistence(o: PersistenceOptions): Promise<Persist
   const failLog = new FailLog({ config, root, log });
   await failLog.checkAtStartup();
   let engine: Engine | null = null;
-  let journal: Journal | null = null;
+  // Created now so that no mark is missed; written once attach() opened it.
+  let journal: Journal | null = new Journal({
+    file: journalPath(config.extensions.stateDir, root, config.remotes.map((r) => remoteTarget(config, r))),
+    root,
+    log,
+    live: () => engine?.pending() ?? [],
+    idle: () => engine !== null && engine.senders.every((s) => s.queue.size === 0 && s.inFlight === 0),
+  });
   const queued = (i: number, rel: BytePath): boolean => {
     const q = engine!.senders[i]!.queue;
     return q.get(rel) !== undefined || q.isInFlight(rel);
@@ -67,6 +78,8 @@ export async function preparePersistence(o: PersistenceOptions): Promise<Persist
     intervalMs: (config.failLog.intervalSeconds || 60) * 1000,
     // Paths the queue pushes anyway leave the fail log on delivery.
     skip: (i, rel) => engine !== null && queued(i, rel),
+    // While the watch root is gone or unmounted, every path would look deleted.
+    paused: () => engine === null || engine.isRootLost,
   });
 
   const hooks: Persistence['hooks'] = {
@@ -89,40 +102,53 @@ export async function preparePersistence(o: PersistenceOptions): Promise<Persist
     },
     async attach(e) {
       engine = e;
-      const file = journalPath(config.extensions.stateDir, root, config.remotes.map((r) => remoteTarget(config, r)));
-      const j = new Journal({
-        file,
-        log,
-        live: () => e.pending(),
-        idle: () => e.senders.every((s) => s.queue.size === 0 && s.inFlight === 0),
-      });
+      const j = journal!;
       let left;
       try {
         left = await j.open();
       } catch (err) {
-        log.error(`journal ${display(file)} cannot be used: ${(err as Error).message}; pending changes will not survive a crash`);
+        journal = null;
+        log.error(`journal ${display(config.extensions.stateDir)}: cannot be used: ${(err as Error).message}; pending changes will not survive a crash`);
         return;
       }
-      journal = j;
       if (left.length === 0) return;
       // What a previous run had not delivered (it was killed): push it again.
-      // What each path is now decides the op; the records are already on disk.
-      j.pause(true);
+      // What each path is now decides the op. A path that looks gone becomes a
+      // remote delete only when that is safe (vanished.ts): it was recorded as
+      // a delete, or W is the same directory as then and not empty.
+      const deletesSafe = !j.rootChanged && (await rootHasEntries(root));
       let n = 0;
-      const now = Date.now();
+      let held = 0;
       for (let k = 0; k < left.length; k += 256) {
         const chunk = left.slice(k, k + 256);
         const stats = await Promise.all(chunk.map((x) => lstatOrNull(joinPath(root, x.rel))));
+        const now = Date.now();
+        j.pause(true); // synchronous block: no live mark can slip in; these records are on disk already
         chunk.forEach((x, m) => {
           const sender = e.senders[x.remoteIndex];
           if (!sender || e.filter.excludedByAncestry(x.rel, false)) return;
           const st = stateOf(stats[m] ?? null);
-          sender.mark(x.rel, st === 'missing' ? 'delete' : st === 'dir' ? 'dir' : 'file', now);
+          let kind: OpKind = st === 'dir' ? 'dir' : 'file';
+          if (st === 'missing') {
+            if (!deletesSafe && (j.rootChanged || x.kind !== 'delete')) {
+              held++;
+              return;
+            }
+            kind = 'delete';
+          }
+          sender.mark(x.rel, kind, now);
           n++;
         });
+        j.pause(false);
       }
-      j.pause(false);
       log.warn(`journal: ${n} change(s) a previous run had not delivered (it was stopped abruptly) are queued again`);
+      if (held) {
+        log.error(
+          `journal: ${held} path(s) that a previous run had to push are missing now, but ${display(root)} ` +
+            `${j.rootChanged ? 'is not the same directory as then' : 'is empty'} (a file system not mounted?): they are NOT deleted remotely. ` +
+            'Once the right file system is mounted, run `sersync2 -r -o <config>` to reconcile',
+        );
+      }
     },
     start() {
       replayer.start();
@@ -138,7 +164,7 @@ export async function preparePersistence(o: PersistenceOptions): Promise<Persist
       }
       await failLog.flush();
       failLog.close();
-      await journal?.close();
+      if (engine) await journal?.close(); // not opened yet: nothing of ours to compact
     },
   };
 }

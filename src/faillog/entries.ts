@@ -36,7 +36,7 @@ export interface EntryContext {
 }
 
 export type Verdict =
-  | { ok: true; key: string; remoteIndex: number; rel: BytePath }
+  | { ok: true; key: string; remoteIndex: number; rel: BytePath; form: 'sync' | 'delete' }
   | { ok: false; reason: string };
 
 /** The dedupe / removal key of (W, remote, rel). */
@@ -85,5 +85,5 @@ export function classifyEntry(e: FailLogEntry, ctx: EntryContext): Verdict {
   if (!expectedArgLists(ctx, remoteIndex, r.rel).some((x) => sameArgs(x, e.args))) {
     return { ok: false, reason: 'its rsync options are not the ones sersync-ts writes for the current config' };
   }
-  return { ok: true, key: entryKey(ctx.root, r.target, r.rel), remoteIndex, rel: r.rel };
+  return { ok: true, key: entryKey(ctx.root, r.target, r.rel), remoteIndex, rel: r.rel, form: r.form };
 }

@@ -193,7 +193,7 @@ export class FailLog {
       const { cwd, args } = buildFailLogCommand(this.ctx.config, remote, op, this.ctx.root);
       const entry: LoadedEntry = {
         entry: { status, line: formatCommand(cwd, args), cwd, args },
-        verdict: { ok: true, key, remoteIndex, rel: op.rel },
+        verdict: { ok: true, key, remoteIndex, rel: op.rel, form: op.kind === 'delete' ? 'delete' : 'sync' },
       };
       this.ops.push({ type: 'add', key, entry });
       this.mayHave.add(key);

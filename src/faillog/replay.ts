@@ -21,6 +21,7 @@ import { type BytePath, display, joinPath } from '../util/bytepath.js';
 import { FailLog, type LoadedEntry } from './failLog.js';
 import { isParsed, waitStatus } from './format.js';
 import { acquire, LockTimeoutError, type LockOwner, unlock } from './lockFile.js';
+import { rootHasEntries } from './vanished.js';
 
 /** Runs one push; `signal` aborts it (shutdown). */
 export type ReplayExecutor = (inv: RsyncInvocation, remote: Remote, signal?: AbortSignal) => Promise<RsyncResult>;
@@ -58,6 +59,7 @@ export interface ReplaySummary {
 interface Candidate {
   key: string;
   rel: BytePath;
+  form: 'sync' | 'delete';
   /** The command text as read (the entry is changed only if it is still this one). */
   line: BytePath;
 }
@@ -129,7 +131,7 @@ function collect(entries: LoadedEntry[], o: ReplayOptions, summary: ReplaySummar
     if (o.skip?.(verdict.remoteIndex, verdict.rel)) continue;
     let list = out.get(verdict.remoteIndex);
     if (!list) out.set(verdict.remoteIndex, (list = []));
-    list.push({ key: verdict.key, rel: verdict.rel, line: isParsed(entry) ? entry.line : '' });
+    list.push({ key: verdict.key, rel: verdict.rel, form: verdict.form, line: isParsed(entry) ? entry.line : '' });
   }
   if (fresh.size) {
     const n = [...fresh.values()].reduce((a, b) => a + b, 0);
@@ -151,17 +153,31 @@ async function replayRemote(
   const byRel = new Map(cands.map((c) => [c.rel, c]));
   // What each path is now decides the push (bounded parallel lstat).
   const ops: PushOp[] = [];
+  const deferred = new Set<BytePath>();
+  let rootOk: boolean | undefined;
   const CHUNK = 256;
   for (let i = 0; i < cands.length; i += CHUNK) {
     const chunk = cands.slice(i, i + CHUNK);
     const stats = await Promise.all(chunk.map((c) => lstatOrNull(joinPath(root, c.rel))));
-    chunk.forEach((c, j) => {
+    for (const [j, c] of chunk.entries()) {
       const state = stateOf(stats[j] ?? null);
+      // A path that failed to *sync* and is gone now is deleted remotely — unless W
+      // is empty (its file system not mounted yet?): then it waits (vanished.ts).
+      if (state === 'missing' && c.form === 'sync' && !(rootOk ??= await rootHasEntries(root))) {
+        deferred.add(c.rel);
+        continue;
+      }
       ops.push({ rel: c.rel, kind: state === 'missing' ? 'delete' : state === 'dir' ? 'dir' : 'file' });
-    });
+    }
+  }
+  if (deferred.size) {
+    o.log.warn(
+      `fail-log replay: ${display(root)} is empty (not mounted yet?): ${deferred.size} path(s) for ${remote.ip} that look gone ` +
+        'are not deleted remotely now; they stay in the fail log',
+    );
   }
   const invs = buildPush(config, remote, ops, root);
-  const handled = new Set<BytePath>();
+  const handled = new Set<BytePath>(deferred);
   let down: number | null = null;
   for (const inv of invs) {
     const rels = [...inv.paths, ...(inv.covered ?? [])].map((p) => p.rel);
@@ -266,6 +282,8 @@ export class FailLogReplayer {
       execute: ReplayExecutor;
       intervalMs: number;
       skip?: (remoteIndex: number, rel: BytePath) => boolean;
+      /** True while replays must wait (the watch root is gone: every path would look deleted). */
+      paused?: () => boolean;
       /** First replay after the start (default 1 s). */
       initialDelayMs?: number;
       /** A remote's recovery is acted on after this long, so a burst of recoveries makes one replay (default 300 ms). */
@@ -330,6 +348,10 @@ export class FailLogReplayer {
   }
 
   private async runOnce(what: 'all' | Set<number>): Promise<void> {
+    if (this.o.paused?.()) {
+      this.o.log.debug('fail-log replay postponed: the watch root is not available');
+      return;
+    }
     const remotes = what === 'all' ? [undefined] : [...what];
     for (const onlyRemote of remotes) {
       if (this.stopped) return;

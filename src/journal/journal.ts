@@ -4,10 +4,14 @@
 //
 // File: `<stateDir>/journal-<sha1(realpath(W) + remotes)>.log`, append-only,
 // mode 0600, one record per line-ish (lengths make any byte in a name safe):
+//     W <len>:<dev>:<ino>\n                         the watch root's identity (first record)
 //     M <remoteIndex> <f|d|x> <len>:<rel bytes>\n    marked (file, dir, delete)
 //     D <remoteIndex> <len>:<rel bytes>\n            delivered
 // Replaying the records in order gives the live set: M adds (remote, rel), D
-// removes it. A torn last record (crash mid-write) ends the parse.
+// removes it. A torn last record (crash mid-write) ends the parse. The W
+// record lets the next start notice that the watch root is not the directory
+// the records were made in (a file system not mounted yet shows an empty
+// directory): then a path that looks gone must not become a remote delete.
 //
 // Cost on the hot path (every mark, every delivery): one short string pushed
 // to an array. Records are written and fdatasync'ed in groups (group commit):
@@ -40,6 +44,8 @@ export interface LiveEntry {
 export interface JournalOptions {
   /** The journal file (journalPath()). */
   file: BytePath;
+  /** The watch root W (its device and inode are recorded). */
+  root: BytePath;
   log: Logger;
   /** Everything pending or in flight now, per remote (engine.pending()). */
   live: () => Array<{ remoteIndex: number; ops: PushOp[] }>;
@@ -68,9 +74,15 @@ export function deliveredRecord(remoteIndex: number, rel: BytePath): string {
   return `D ${remoteIndex} ${rel.length}:${rel}\n`;
 }
 
+export function rootRecord(rootId: string): string {
+  return `W ${rootId.length}:${rootId}\n`;
+}
+
 export interface ParsedJournal {
   /** The live set in first-marked order (last kind wins). */
   live: LiveEntry[];
+  /** `<dev>:<ino>` of the watch root when the records were made (the last W record), or null. */
+  rootId: string | null;
   records: number;
   /** Bytes at the end that are not a complete record (a torn write), 0 normally. */
   tornBytes: number;
@@ -81,6 +93,7 @@ export function parseJournal(text: BytePath): ParsedJournal {
   const live = new Map<string, LiveEntry>();
   let pos = 0;
   let records = 0;
+  let rootId: string | null = null;
   const num = (): number | null => {
     let end = pos;
     while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
@@ -98,9 +111,9 @@ export function parseJournal(text: BytePath): ParsedJournal {
     const start = pos;
     const type = text[pos++];
     let kind: PushKind | undefined;
-    let ok = (type === 'M' || type === 'D') && expect(' ');
-    const ri = ok ? num() : null;
-    ok = ok && ri !== null && expect(' ');
+    let ok = (type === 'M' || type === 'D' || type === 'W') && expect(' ');
+    const ri = !ok ? null : type === 'W' ? 0 : num();
+    ok = ok && ri !== null && (type === 'W' || expect(' '));
     if (ok && type === 'M') {
       kind = CODE_KIND[text[pos] ?? ''];
       pos++;
@@ -111,10 +124,12 @@ export function parseJournal(text: BytePath): ParsedJournal {
     const rel = ok ? text.slice(pos, pos + len!) : '';
     if (ok) pos += len!;
     ok = ok && expect('\n');
-    if (!ok) return { live: [...live.values()], records, tornBytes: text.length - start };
+    if (!ok) return { live: [...live.values()], rootId, records, tornBytes: text.length - start };
     records++;
     const k = `${ri}\0${rel}`;
-    if (type === 'M') {
+    if (type === 'W') {
+      rootId = rel;
+    } else if (type === 'M') {
       const e = live.get(k);
       if (e) e.kind = kind!;
       else live.set(k, { remoteIndex: ri!, rel, kind: kind! });
@@ -122,7 +137,7 @@ export function parseJournal(text: BytePath): ParsedJournal {
       live.delete(k);
     }
   }
-  return { live: [...live.values()], records, tornBytes: 0 };
+  return { live: [...live.values()], rootId, records, tornBytes: 0 };
 }
 
 export class Journal {
@@ -140,6 +155,9 @@ export class Journal {
   private readonly compactBytes: number;
   /** Counters for tests and the overhead report. */
   readonly stats = { records: 0, groups: 0, bytes: 0, truncations: 0, compactions: 0 };
+  /** After open(): the watch root is not the directory the old records were made in. */
+  rootChanged = false;
+  private rootId = '';
 
   constructor(private readonly o: JournalOptions) {
     this.file = toBuffer(o.file);
@@ -150,20 +168,29 @@ export class Journal {
 
   /**
    * Read what a previous run left (the live set), write it back compacted,
-   * and open the file for appending. Call before anything is marked.
+   * and open the file for appending. Marks made before open() are kept in
+   * memory and written right after.
    */
   async open(): Promise<LiveEntry[]> {
     await fsp.mkdir(path.dirname(this.file.toString('latin1')), { recursive: true, mode: 0o700 });
+    try {
+      const st = await fsp.stat(toBuffer(this.o.root));
+      this.rootId = `${st.dev}:${st.ino}`;
+    } catch {
+      this.rootId = 'missing';
+    }
     let live: LiveEntry[] = [];
     try {
       const data = await fsp.readFile(this.file);
       const p = parseJournal(fromBuffer(data));
       live = p.live;
+      this.rootChanged = live.length > 0 && p.rootId !== this.rootId;
       if (p.tornBytes) this.o.log.warn(`journal ${display(this.o.file)}: ignored a torn record at the end (${p.tornBytes} bytes; the last write before a crash)`);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     await this.writeCompacted(live.map((e) => markRecord(e.remoteIndex, e.rel, e.kind)).join(''));
+    if (this.buf.length) this.schedule();
     return live;
   }
 
@@ -235,7 +262,8 @@ export class Journal {
 
   private async writeGroup(): Promise<void> {
     const n = this.buf.length;
-    const data = Buffer.from(this.buf.join(''), 'latin1');
+    // Every non-empty journal starts with the root's identity.
+    const data = Buffer.from((this.size === 0 ? rootRecord(this.rootId) : '') + this.buf.join(''), 'latin1');
     this.buf = [];
     try {
       await this.fh!.write(data);
@@ -275,7 +303,7 @@ export class Journal {
   private async writeCompacted(text: string): Promise<void> {
     const dir = path.dirname(this.file.toString('latin1'));
     const tmp = Buffer.from(`${this.file.toString('latin1')}.${process.pid}.tmp`, 'latin1');
-    const data = Buffer.from(text, 'latin1');
+    const data = Buffer.from(text === '' ? '' : rootRecord(this.rootId) + text, 'latin1');
     const fh = await fsp.open(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
     try {
       await fh.writeFile(data);

@@ -38,6 +38,7 @@ async function setup(edit?: (c: Config) => void) {
   const dir = await makeTempDir('replay');
   const w = path.join(dir, 'w');
   fs.mkdirSync(w);
+  fs.writeFileSync(path.join(w, 'other.txt'), 'W is the real data: not empty\n');
   const file = path.join(dir, 'rsync_fail_log.sh');
   const config = stockConfig((c) => {
     c.localPath = w;
@@ -291,3 +292,18 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('replay: a path that looks gone while W is empty (file system not mounted yet?)', () => {
+  it('is not deleted remotely; its entry waits; a recorded delete still goes out', async () => {
+    const s = await setup();
+    fs.rmSync(path.join(s.w, 'other.txt')); // W is empty now
+    const text = ours(s, 0, 'a.txt', 'file') + ours(s, 0, 'gone', 'delete');
+    fs.writeFileSync(s.file, text, { mode: 0o600 });
+    const r = recorder(() => OK);
+    const sum = await replayFailLog({ failLog: s.failLog, log: s.log, execute: r.execute, waitMs: 0 });
+    assert.deepEqual(r.calls.map((c) => c.list), [['gone']], 'only the recorded delete');
+    assert.deepEqual(left(s.file).filter(isParsed).map((e) => e.args.find((a) => a.startsWith('./'))), ['./a.txt']);
+    assert.equal(sum.kept, 1);
+    assert.equal(s.log.said('warn', /is empty \(not mounted yet\?\): 1 path/), 1);
+  });
+});

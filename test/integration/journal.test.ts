@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { startCli, type CliProcess } from '../helpers/cli.js';
 import type { RsyncDaemon } from '../helpers/rsyncd.js';
 import { diffTrees, snapshotTree, waitForConvergence } from '../helpers/tree.js';
-import { burst, makeKit, readFailLog, readJournal, rsyncWrapper, uncovered, until } from '../faillog/integrationKit.js';
+import { burst, makeKit, readFailLog, readJournal, rsyncWrapper, seedRemote, uncovered, until } from '../faillog/integrationKit.js';
 
 const daemons: RsyncDaemon[] = [];
 const clis: CliProcess[] = [];
@@ -46,5 +46,31 @@ describe('the journal', () => {
     await until(() => readJournal(k.stateDir).size === 0, 10000, () => 'the journal still has live entries');
     assert.equal(await second.stop('SIGTERM'), 0);
     assert.ok(fs.existsSync(k.stateDir));
+  });
+
+  it('after SIGKILL, a watch root that is not the same directory (not mounted?) does not turn pending paths into remote deletes', async () => {
+    const k = await makeKit('journal-unmounted');
+    daemons.push(k.rsyncd);
+    const files = burst(k, 200);
+    await seedRemote(k);
+    const slow = await rsyncWrapper(5);
+    const first = startCli(['-o', k.config], { cwd: k.dir, env: { PATH: `${slow.binDir}:${process.env.PATH}` } });
+    clis.push(first);
+    await first.waitForOutput(/watch path is: /, 15000);
+    for (const rel of files) fs.appendFileSync(`${k.watch}/${rel}`, 'changed\n');
+    await until(() => uncovered(files, readJournal(k.stateDir)).length === 0, 20000, () => 'the journal does not hold the changes');
+    await first.stop('SIGKILL', 0);
+
+    // The data's file system "is not mounted": W is an empty directory now.
+    fs.renameSync(k.watch, `${k.watch}.real`);
+    fs.mkdirSync(k.watch);
+    const second = startCli(['-o', k.config], { cwd: k.dir });
+    clis.push(second);
+    await second.waitForOutput(/are NOT deleted remotely/, 15000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const left = fs.readdirSync(k.dst);
+    assert.equal(left.length, 2, `the mirror keeps its copies: ${left.join(' ')}`);
+    assert.equal(fs.readdirSync(`${k.dst}/b0`).length, 100);
+    assert.equal(await second.stop('SIGTERM'), 0);
   });
 });

@@ -32,6 +32,7 @@ describe('journal records (pure)', () => {
         { remoteIndex: 1, rel: 'a', kind: 'file' },
         { remoteIndex: 0, rel: 'c', kind: 'file' },
       ],
+      rootId: null,
       records: 6,
       tornBytes: 0,
     });
@@ -76,7 +77,7 @@ async function journalIn(opts: { flushMs?: number; maxRecords?: number; compactB
   const dir = await makeTempDir('journal');
   const file = path.join(dir, 'state', 'journal-x.log');
   const eng = fakeEngine();
-  const j = new Journal({ file, log: captureLog(), live: eng.live, idle: eng.idle, ...opts });
+  const j = new Journal({ file, root: dir, log: captureLog(), live: eng.live, idle: eng.idle, ...opts });
   return { dir, file, eng, j };
 }
 
@@ -166,14 +167,31 @@ describe('journal on disk', () => {
     await t.j.flush();
     fs.appendFileSync(t.file, 'M 0 f 99:torn'); // killed mid-write
     // (no close: the process was killed)
-    const again = new Journal({ file: t.file, log: captureLog(), live: () => [], idle: () => true });
+    const again = new Journal({ file: t.file, root: t.dir, log: captureLog(), live: () => [], idle: () => true });
     assert.deepEqual(await again.open(), [
       { remoteIndex: 0, rel: 'x', kind: 'file' },
       { remoteIndex: 1, rel: 'd/y', kind: 'delete' },
     ]);
-    assert.equal(onDisk(t.file).records, 2, 'rewritten with the live set only');
+    assert.equal(onDisk(t.file).records, 3, 'rewritten with the live set only (and the root record)');
+    assert.equal(again.rootChanged, false);
     await again.close();
     await (t.j as unknown as { fh: { close(): Promise<void> } }).fh.close(); // the "killed" one's descriptor
+  });
+
+  it('notices that the watch root is another directory than when the records were made', async () => {
+    const t = await journalIn({ flushMs: 5 });
+    await t.j.open();
+    t.eng.pending.set('x', { remoteIndex: 0, rel: 'x', kind: 'file' });
+    t.j.marked(0, 'x', 'file');
+    await t.j.flush();
+    assert.match(fs.readFileSync(t.file, 'latin1'), /^W \d+:\d+:\d+\nM 0 f 1:x\n$/);
+    const otherRoot = path.join(t.dir, 'elsewhere');
+    fs.mkdirSync(otherRoot);
+    const again = new Journal({ file: t.file, root: otherRoot, log: captureLog(), live: () => [], idle: () => true });
+    assert.equal((await again.open()).length, 1);
+    assert.equal(again.rootChanged, true);
+    await again.close();
+    await (t.j as unknown as { fh: { close(): Promise<void> } }).fh.close();
   });
 
   it('a clean close with nothing pending leaves no file', async () => {
