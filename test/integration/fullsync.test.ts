@@ -9,6 +9,7 @@ import { CLI_MAIN, startCli, type CliProcess } from '../helpers/cli.js';
 import { spawnGroup, stopGroup } from '../helpers/procs.js';
 import { writeConfig, type ConfigOptions } from '../helpers/config.js';
 import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsyncd.js';
+import { startSshd } from '../helpers/sshd.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 import { showPath, snapshotTree, waitForConvergence, writeTree } from '../helpers/tree.js';
 
@@ -178,6 +179,30 @@ describe('fullsync: -r with the main filter (sersync2 refuses; sersync-ts builds
       '"sub/info/i.txt"',
     ]);
     await stop(cli);
+  });
+});
+
+describe('fullsync: ssh mode (§10 case 18)', () => {
+  it('-r with the main filter lists and cleans <ip>:<path with a space>/ through ssh', async () => {
+    const sshd = await startSshd();
+    try {
+      const dir = await makeTempDir('fs-ssh');
+      const w = path.join(dir, 'w');
+      await mkdir(w);
+      await writeTree(w, { 'a.txt': 'a', 'b.gz': 'excluded', 'sub/c.txt': 'c' });
+      const remote = path.join(sshd.remoteDir, 'with space $(touch INJECTED)');
+      await mkdir(remote);
+      await writeTree(remote, { 'stale.txt': 'deleted', 'r.gz': 'excluded: kept', 'old/x.txt': 'deleted' });
+      const cfg = await writeConfig(dir, { watch: w, remotes: [{ ip: '127.0.0.1', name: remote }], ssh: true, filter: ['(.*)\\.gz'] });
+      const cli = start(['-r', '-o', cfg], dir, sshd.env);
+      const m = await cli.waitForOutput(/full sync to 127\.0\.0\.1:[^\n]*: (\d+) files, \d+ bytes, [\d.]+ s \(-r; \d+ transferred, (\d+) deleted\)\n/, 20000, 'stdout');
+      assert.equal(Number(m[2]), 3, 'stale.txt, old, old/x.txt');
+      assert.deepEqual(await paths(remote), ['"a.txt"', '"r.gz"', '"sub"', '"sub/c.txt"']);
+      assert.deepEqual(await paths(sshd.remoteDir), ['"with space $(touch INJECTED)"', ...(await paths(remote)).map((p) => `"with space $(touch INJECTED)/${p.slice(1)}`)]);
+      await stop(cli);
+    } finally {
+      await sshd.stop();
+    }
   });
 });
 
