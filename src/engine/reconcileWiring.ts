@@ -3,16 +3,20 @@
 // and on the periodic audit, run a full sync with the delete guardrail and log
 // what it repaired. The mechanism (one run at a time, folded requests) is the
 // Reconciler and the full-sync controller; this file is the policy.
+import fsp from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import type { FullSyncController } from '../fullsync/controller.js';
 import type { DeleteGuardInput, FullSyncResult } from '../fullsync/fullSync.js';
 import type { Logger } from '../log/logger.js';
+import { type BytePath, toBuffer } from '../util/bytepath.js';
 import type { Engine } from './engine.js';
 import { Reconciler } from './reconcile.js';
 
 export interface ReconcileWiring {
   config: Config;
   engine: Engine;
+  /** The watch root W (bytes). */
+  root: BytePath;
   fullSync: FullSyncController;
   log: Logger;
 }
@@ -60,16 +64,29 @@ export function attachReconciliation(w: ReconcileWiring): Reconciler {
     }
   };
 
-  const reconciler = new Reconciler({
-    log,
-    run: async (reason) => report(await fullSync.run(reason, { allowDelete })),
-  });
+  // Asking the guard needs the slower list mode (rsync's own --delete cannot be
+  // asked first), so it is used when the source could be the wrong one: after
+  // the root was lost or replaced, or when the root is empty. A normal audit of
+  // the same, non-empty directory is a plain `rsync -a --delete` (§5.5 shape).
+  const suspicious = async (reason: string): Promise<boolean> => {
+    if (engine.isRootLost || /root/.test(reason)) return true;
+    try {
+      const names = await fsp.readdir(toBuffer(w.root));
+      return names.length === 0;
+    } catch {
+      return true;
+    }
+  };
+  const reconcile = async (reason: string): Promise<void> =>
+    report(await fullSync.run(reason, (await suspicious(reason)) ? { allowDelete } : {}));
+
+  const reconciler = new Reconciler({ log, run: reconcile });
 
   const audit = async (): Promise<void> => {
     const cov = await engine.checkWatchCoverage();
     if (cov.rebuilt) log.warn(`audit: ${cov.dirs - cov.watches} directories had no watch; watches rebuilt`);
     else log.debug(`audit: ${cov.watches} watches for ${cov.dirs} directories`);
-    report(await fullSync.run('audit', { allowDelete }));
+    await reconcile('audit');
   };
   reconciler.startAudit(config.extensions.auditIntervalSeconds * 1000, audit);
   return reconciler;

@@ -82,7 +82,7 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
   const fullSync = startFullSyncs({ config, opts, root, engine, log, onDone: (r, ms) => ops.fullSyncDone(r, ms) });
   // --- end full sync ---
   // --- blind spots (issue 4): reconciliation on suspicion, periodic audit, delete guardrail ---
-  if (fullSync && !opts.dryRun) reconciler = attachReconciliation({ config, engine, fullSync, log });
+  if (fullSync && !opts.dryRun) reconciler = attachReconciliation({ config, engine, root, fullSync, log });
   // --- end blind spots ---
 
   const service: Service = {
