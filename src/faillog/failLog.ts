@@ -58,6 +58,8 @@ export interface Snapshot {
 type Op =
   | { type: 'add'; key: string; entry: LoadedEntry }
   | { type: 'del'; key: string; ifLine?: BytePath }
+  /** A directory push or a delete reached the remote: entries strictly below it are covered too. */
+  | { type: 'delBelow'; key: string }
   | { type: 'status'; key: string; status: number; ifLine: BytePath };
 
 interface FileState {
@@ -202,15 +204,21 @@ export class FailLog {
   }
 
   /**
-   * Ops that reached remote `remoteIndex`: their entries (if any) go away.
-   * Hot path (every delivery): O(1) per op when the path is not in the file;
-   * the file is rewritten at most once per removeDebounceMs.
+   * Ops that reached remote `remoteIndex`: their entries (if any) go away,
+   * and for a directory push or a delete, the entries below it too (the
+   * recursive push / the delete covered them). Hot path (every delivery):
+   * O(1) per op when the file is empty or the path is not in it; the file is
+   * rewritten at most once per removeDebounceMs.
    */
   noteDelivered(remoteIndex: number, ops: readonly PushOp[]): void {
     if (this.mayHave.size === 0) return;
     let any = false;
     for (const op of ops) {
       const key = opKey(this.ctx, remoteIndex, op.rel);
+      if (op.kind !== 'file') {
+        this.ops.push({ type: 'delBelow', key });
+        any = true;
+      }
       if (!this.mayHave.has(key)) continue;
       this.ops.push({ type: 'del', key });
       any = true;
@@ -373,7 +381,34 @@ export class FailLog {
     const byKey = new Map(s.byKey);
     const appended: LoadedEntry[] = [];
     let rewrite = false;
+    const drop = (k: string, i: number): void => {
+      entries[i] = REMOVED;
+      byKey.delete(k);
+      // Duplicates of the path (a legacy file may have them) go too.
+      for (const j of s.dups.get(k) ?? []) entries[j] = REMOVED;
+      rewrite = true;
+    };
+    // delBelow ops are applied in one pass over the entries, before the next add (order counts).
+    const below = new Set<string>();
+    const applyBelow = (): void => {
+      if (below.size === 0) return;
+      for (const [k, i] of byKey) {
+        const relStart = k.lastIndexOf('\0');
+        for (let j = k.lastIndexOf('/'); j > relStart; j = k.lastIndexOf('/', j - 1)) {
+          if (below.has(k.slice(0, j))) {
+            drop(k, i);
+            break;
+          }
+        }
+      }
+      below.clear();
+    };
     for (const op of ops) {
+      if (op.type === 'delBelow') {
+        below.add(op.key);
+        continue;
+      }
+      if (op.type === 'add') applyBelow();
       const i = byKey.get(op.key);
       const cur = i === undefined ? undefined : entries[i];
       const curLine = cur && isParsed(cur.entry) ? cur.entry.line : undefined;
@@ -390,18 +425,15 @@ export class FailLog {
         }
       } else if (op.type === 'del') {
         if (!cur || (op.ifLine !== undefined && curLine !== op.ifLine)) continue;
-        entries[i!] = REMOVED;
-        byKey.delete(op.key);
-        // Duplicates of the path (a legacy file may have them) go too.
-        for (const j of s.dups.get(op.key) ?? []) entries[j] = REMOVED;
         if (op.ifLine !== undefined) this.replayRemoved += 1 + (s.dups.get(op.key)?.length ?? 0);
-        rewrite = true;
+        drop(op.key, i!);
       } else {
         if (!cur || curLine !== op.ifLine || !isParsed(cur.entry) || cur.entry.status === op.status) continue;
         entries[i!] = { entry: { ...cur.entry, status: op.status }, verdict: cur.verdict };
         rewrite = true;
       }
     }
+    applyBelow();
     const live = entries.filter((e) => e !== REMOVED);
     if (rewrite) {
       await this.rewrite(live);

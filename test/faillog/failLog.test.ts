@@ -128,6 +128,16 @@ describe('fail log: delivered paths leave it', () => {
     assert.equal(entries(s.file).length, 1);
   });
 
+  it('a delivered directory push or delete also removes the entries below it', async () => {
+    const s = await setup();
+    await s.fl.append(0, ['d/a', 'd/e/b', 'dx', 'k/c', 'z'].map((rel) => ({ rel, kind: 'file' as const })), 256);
+    s.fl.noteDelivered(0, [{ rel: 'd', kind: 'dir' }]);
+    s.fl.noteDelivered(0, [{ rel: 'k', kind: 'delete' }]);
+    s.fl.noteDelivered(0, [{ rel: 'z', kind: 'file' }]);
+    await s.fl.flush();
+    assert.deepEqual(relsOf(entries(s.file)), ['./dx']);
+  });
+
   it('costs nothing when the path is not in the file', async () => {
     const s = await setup();
     s.fl.noteDelivered(0, [{ rel: 'zzz', kind: 'file' }]);
