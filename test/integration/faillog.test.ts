@@ -81,7 +81,9 @@ describe('remote down during 1,000 changes (creates, modifies, deletes, renames,
     assert.deepEqual(uncovered(touched, rels(k)), [], 'the fail log covers every change');
 
     await k.rsyncd.start();
+    const t0 = Date.now();
     const r = await runCli(['--replay-faillog', '-o', k.config], { cwd: k.dir, timeoutMs: 60000 });
+    console.log(`# --replay-faillog: ${r.stdout.trim().replace(/^.*: /, '')} in ${Date.now() - t0} ms (process start to exit)`);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /: replayed \d+, removed \d+, kept 0\n$/);
     assert.deepEqual(diffTrees(await snapshotTree(k.watch), await snapshotTree(k.dst)), [], 'converged by the replay alone');
