@@ -59,8 +59,11 @@ function sameArgs(a: readonly BytePath[], b: readonly BytePath[]): boolean {
 function expectedArgLists(ctx: EntryContext, remoteIndex: number, rel: BytePath): BytePath[][] {
   const { config, root } = ctx;
   const remote = config.remotes[remoteIndex]!;
+  const fileArgs = buildFailLogCommand(config, remote, { rel, kind: 'file' }, root).args;
   return [
-    buildFailLogCommand(config, remote, { rel, kind: 'file' }, root).args,
+    fileArgs,
+    // written before the file push carried --force (sersync-ts 0.1 development builds)
+    fileArgs.filter((a) => a !== '--force'),
     buildFailLogCommand(config, remote, { rel, kind: 'dir' }, root).args,
     buildFailLogCommand(config, remote, { rel, kind: 'delete' }, root).args,
     sersync2Argv(config, remote, rel, 'sync', false),

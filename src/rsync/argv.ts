@@ -20,7 +20,9 @@
 //   rsync prints "cannot delete non-empty directory" and still exits 0.
 // - `-r --delete` with `--files-from`: deletes stale remote entries only inside
 //   the listed directories (and their subdirectories), never in their parents.
-// - `./x` in a files-from list is the same as `x`; we write plain `x`.
+// - `./x` in a files-from list is the same as `x`; we write plain `x`, except
+//   for a name starting with `#` or `;`: rsync skips such entries as comments,
+//   even with --from0, so they are written as `./#x`, `./;x`.
 import type { Config, Remote } from '../config/types.js';
 import { type BytePath, isValidUtf8, toBuffer } from '../util/bytepath.js';
 import { literalPattern } from './pattern.js';
@@ -86,7 +88,9 @@ function socketArgs(config: Config): BytePath[] {
 
 /** The NUL-terminated raw-byte list for `--files-from=- --from0`. */
 export function filesFromList(rels: BytePath[]): Buffer {
-  return toBuffer(rels.map((r) => `${r}\0`).join(''));
+  // rsync drops files-from lines starting with '#' or ';' as comments (also
+  // with --from0): such a name would silently never be pushed nor deleted.
+  return toBuffer(rels.map((r) => (r[0] === '#' || r[0] === ';' ? `./${r}\0` : `${r}\0`)).join(''));
 }
 
 // ---------------------------------------------------------------------------
@@ -109,6 +113,11 @@ export function buildFilePush(config: Config, remote: Remote, rel: BytePath, w: 
       '-R',
       ...transportArgs(config),
       '--ignore-times',
+      // A directory replaced by a file of the same name: sersync2's delete form
+      // for the directory and its sync form for the file leave the file on the
+      // remote; this one call needs --force to replace a non-empty directory
+      // (without it rsync exits 23, which counts as done, and the file is lost).
+      ...(config.inotify.delete ? ['--force'] : []),
       ...socketArgs(config),
       `./${rel}`,
       remoteTarget(config, remote),
@@ -285,7 +294,9 @@ export function buildFullSync(config: Config, remote: Remote, opts: FullSyncOpti
 export function buildFailLogCommand(config: Config, remote: Remote, op: PushOp, w: BytePath = config.localPath): { cwd: BytePath; args: BytePath[] } {
   const common = [...config.rsync.commonArgs, '-R', ...transportArgs(config)];
   const end = [remoteTarget(config, remote), ...passwordArgs(config)];
-  if (op.kind === 'file') return { cwd: w, args: [...common, '--ignore-times', ...socketArgs(config), `./${op.rel}`, ...end] };
+  if (op.kind === 'file') {
+    return { cwd: w, args: [...common, '--ignore-times', ...(config.inotify.delete ? ['--force'] : []), ...socketArgs(config), `./${op.rel}`, ...end] };
+  }
   if (op.kind === 'dir') return { cwd: w, args: [...common, ...socketArgs(config), `./${op.rel}`, ...end] };
   const includes = [
     ...ancestors(op.rel).map((a) => `--include=${literalPattern(`${a}/`)}`),

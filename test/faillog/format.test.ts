@@ -46,7 +46,7 @@ describe('formatEntry', () => {
     const { cwd, args } = buildFailLogCommand(BASE, R, { rel: 'e1.txt', kind: 'file' });
     assert.equal(
       formatEntry(256, cwd, args),
-      "#errno 256\ncd '/data/www' && rsync '-artuz' '-R' '--ignore-times' '--sockopts=TCP_NODELAY' './e1.txt' '10.0.0.2::www'\n\n",
+      "#errno 256\ncd '/data/www' && rsync '-artuz' '-R' '--ignore-times' '--force' '--sockopts=TCP_NODELAY' './e1.txt' '10.0.0.2::www'\n\n",
     );
   });
   it('quotes hostile names so sh sees one argument', () => {

@@ -245,7 +245,7 @@ describe('building blocks', () => {
 describe('buildFilePush: sersync2 sync form as argv, plus --ignore-times (and TCP_NODELAY in daemon mode)', () => {
   it('stock', () => {
     assert.deepEqual(buildFilePush(BASE, R, 'a.txt'), {
-      args: ['-artuz', '-R', '--ignore-times', '--sockopts=TCP_NODELAY', './a.txt', '10.0.0.2::www'],
+      args: ['-artuz', '-R', '--ignore-times', '--force', '--sockopts=TCP_NODELAY', './a.txt', '10.0.0.2::www'],
       cwd: '/data/www',
       paths: [{ rel: 'a.txt', kind: 'file' }],
     });
@@ -259,6 +259,7 @@ describe('buildFilePush: sersync2 sync form as argv, plus --ignore-times (and TC
       '--port=874',
       '--timeout=100',
       '--ignore-times',
+      '--force',
       './d/x.txt',
       'u@10.0.0.2:www',
       '--password-file=/p',
@@ -266,13 +267,13 @@ describe('buildFilePush: sersync2 sync form as argv, plus --ignore-times (and TC
   });
   it('is sersync2Argv with only our additions inserted before the source', () => {
     for (const c of [BASE, auth, portTmo, ssh, allOn]) {
-      const ours = buildFilePush(c, remoteOf(c), 'd1/b.txt').args.filter((a) => a !== '--ignore-times' && a !== '--sockopts=TCP_NODELAY');
+      const ours = buildFilePush(c, remoteOf(c), 'd1/b.txt').args.filter((a) => a !== '--ignore-times' && a !== '--force' && a !== '--sockopts=TCP_NODELAY');
       assert.deepEqual(ours, sersync2Argv(c, remoteOf(c), 'd1/b.txt', 'sync', false));
     }
   });
   it('a name starting with - stays a path (./-x), hostile characters stay one argument', () => {
-    assert.equal(buildFilePush(BASE, R, '-x').args[4], './-x');
-    assert.equal(buildFilePush(BASE, R, 'a";rm -rf /;"\n$(id)').args[4], './a";rm -rf /;"\n$(id)');
+    assert.equal(buildFilePush(BASE, R, '-x').args[5], './-x');
+    assert.equal(buildFilePush(BASE, R, 'a";rm -rf /;"\n$(id)').args[5], './a";rm -rf /;"\n$(id)');
   });
   it('falls back to the files-from form for a name that is not valid UTF-8', () => {
     const inv = buildFilePush(BASE, R, 'bad\xff');
@@ -282,6 +283,11 @@ describe('buildFilePush: sersync2 sync form as argv, plus --ignore-times (and TC
     assert.deepEqual(inv.paths, [{ rel: 'bad\xff', kind: 'file' }]);
   });
   it('uses the W it is given', () => assert.equal(buildFilePush(BASE, R, 'a', '/other').cwd, '/other'));
+  it('replaces a non-empty remote directory by the file only when deletes are on (--force)', () => {
+    assert.ok(buildFilePush(BASE, R, 'x').args.includes('--force'));
+    const noDelete = { ...BASE, inotify: { ...BASE.inotify, delete: false } };
+    assert.ok(!buildFilePush(noDelete, R, 'x').args.includes('--force'));
+  });
 });
 
 describe('buildBatchPush', () => {
@@ -432,7 +438,7 @@ describe('buildFullSync', () => {
 describe('buildFailLogCommand: the sersync2-shaped per-path command for the fail log', () => {
   it('file: the buildFilePush argv, even for a name that is not valid UTF-8', () => {
     assert.deepEqual(buildFailLogCommand(BASE, R, { rel: 'a.txt', kind: 'file' }), { cwd: '/data/www', args: buildFilePush(BASE, R, 'a.txt').args });
-    assert.equal(buildFailLogCommand(BASE, R, { rel: 'x\xff', kind: 'file' }).args[4], './x\xff');
+    assert.equal(buildFailLogCommand(BASE, R, { rel: 'x\xff', kind: 'file' }).args[5], './x\xff');
   });
   it('dir: the sync form without --ignore-times', () => {
     assert.deepEqual(buildFailLogCommand(BASE, R, { rel: 'd1', kind: 'dir' }).args, ['-artuz', '-R', '--sockopts=TCP_NODELAY', './d1', '10.0.0.2::www']);
