@@ -13,6 +13,7 @@ import { type BytePath, display, joinPath, toArg } from '../util/bytepath.js';
 import { type Hint, TreeWatcher } from '../watch/watcher.js';
 import { queueLimit, raiseQueueLimit, raiseWatchLimit, watchLimitMessage } from '../watch/limits.js';
 import { walkWatchableDirs } from '../watch/walk.js';
+import { DirMemory } from './dirMemory.js';
 import { hasSubdirectories, Intake } from './intake.js';
 import { type Executor, RemoteSender, type SenderStatus } from './remoteSender.js';
 
@@ -49,6 +50,8 @@ export interface EngineOptions {
   noPush?: boolean;
   /** How often to check that the root is still the same directory. */
   rootCheckMs?: number;
+  /** issue 10 (--dry-run): remember directories, so deletes can be shown in sersync2's dir form. */
+  trackDirs?: boolean;
 }
 
 export interface EngineStatus {
@@ -91,6 +94,7 @@ export class Engine {
   private overflowSuspectBatch = Math.round(16384 * OVERFLOW_SUSPECT_SHARE);
   private rateWindow = { start: 0, events: 0, flagged: false };
   private readonly intakeStage: Intake;
+  private readonly dirMemory: DirMemory | null; // issue 10: --dry-run only
 
   constructor(private readonly o: EngineOptions) {
     this.filter = new PathFilter(o.config.filter.enabled ? o.config.filter.excludes : []);
@@ -100,6 +104,7 @@ export class Engine {
       toggles: o.config.inotify,
       quietMs: o.config.extensions.quietMs,
     });
+    this.dirMemory = o.trackDirs ? new DirMemory(o.root) : null;
     const execute: Executor =
       o.execute ?? ((inv) => runRsync(inv, { timeoutMs: rsyncTimeoutMs(o.config) }));
     this.senders = o.config.remotes.map(
@@ -151,6 +156,7 @@ export class Engine {
     if (!st.isDirectory()) {
       throw new EngineStartError(`the watch path ${display(this.o.root)} is not a directory — fix sersync/localpath@watch`);
     }
+    await this.dirMemory?.scan(); // issue 10: the directories that exist before watching starts
     const real = await fsp.realpath(rootBuf, { encoding: 'buffer' });
     this.realRootText = toArg(real.toString('latin1'));
     this.rootIdentity = { dev: st.dev, ino: st.ino };
@@ -203,6 +209,11 @@ export class Engine {
     const every = this.o.rootCheckMs ?? 2000;
     this.rootTimer = setInterval(() => void this.checkRoot(), every);
     this.rootTimer.unref();
+  }
+
+  /** issue 10 (--dry-run): was `rel` a directory when its delete op was taken in? Needs trackDirs. */
+  wasDirectory(rel: BytePath): boolean {
+    return this.dirMemory?.wasDirectory(rel) ?? false;
   }
 
   get realRoot(): string {
@@ -329,6 +340,7 @@ export class Engine {
     const now = Date.now();
     const ops = await this.intakeStage.classify(hints, now);
     for (const op of ops) {
+      await this.dirMemory?.note(op.rel, op.kind); // issue 10: --dry-run only
       if (op.kind === 'dir') await this.watchNewSubtree(op.rel);
       this.senders.forEach((s, i) => {
         s.mark(op.rel, op.kind, now, op.readyAt);

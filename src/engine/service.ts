@@ -38,10 +38,13 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
   const ops = await prepareOps(config, opts, root, log);
   // --- end ops ---
 
-  const execute: Executor | undefined = opts.dryRun ? dryRunExecutor(config) : undefined;
+  // issue 10: --dry-run prints sersync2's per-path command for each op the engine would push (the
+  // engine still coalesces and batches), and runs nothing: no rsync, no plugin, no fail log, no full sync.
+  const execute: Executor | undefined = opts.dryRun ? dryRunExecutor(config, () => engine) : undefined;
+  if (opts.dryRun && pluginName) process.stdout.write(`--dry-run: the ${pluginName} plugin is not run\n`);
   // --- plugins (issue 7): chained after each push, or alone with -m (no rsync) ---
   const pluginOnly = opts.pluginMode !== null;
-  const plugins: PluginRunner | null = pluginName
+  const plugins: PluginRunner | null = pluginName && !opts.dryRun
     ? startPluginRunner(config, {
         name: pluginName,
         pluginOnly,
@@ -63,6 +66,7 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
     log,
     execute,
     noPush: opts.pluginMode !== null,
+    trackDirs: opts.dryRun, // issue 10: so a deleted directory is shown in sersync2's dir delete form
     hooks: {
       ...pluginHooks,
       ...persist.hooks,
@@ -73,18 +77,9 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
   let reconciler: Reconciler | null = null;
   await engine.start();
   await persist.attach(engine); // issue 5: re-queue what a killed previous run had not delivered (journal)
-  process.stdout.write('run the sersync: \n');
-  process.stdout.write(`watch path is: ${display(root)}\n`);
-  log.info(`watching ${display(root)}`);
-  ops.attach(engine); // ops (issue 8): status/metrics live; tells a waiting `-d` parent "ready"
-  persist.start(); // issue 5: fail-log replay schedule
-  // --- full sync (issue 6): -r now that watching has started (changes made meanwhile are caught), crontab ---
-  const fullSync = startFullSyncs({ config, opts, root, engine, log, onDone: (r, ms) => ops.fullSyncDone(r, ms) });
-  // --- end full sync ---
-  // --- blind spots (issue 4): reconciliation on suspicion, periodic audit, delete guardrail ---
-  if (fullSync && !opts.dryRun) reconciler = attachReconciliation({ config, engine, root, fullSync, log });
-  // --- end blind spots ---
-
+  // issue 10: full syncs and reconciliation are made below; a signal from now on must find the handlers
+  // (a SIGTERM just after `watch path is:` used to kill the process with the default action).
+  let fullSync: ReturnType<typeof startFullSyncs> = null;
   const service: Service = {
     engine,
     config,
@@ -100,8 +95,18 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
       await log.close();
     },
   };
-
   installSignalHandlers(service);
+  process.stdout.write('run the sersync: \n');
+  process.stdout.write(`watch path is: ${display(root)}\n`);
+  log.info(`watching ${display(root)}`);
+  ops.attach(engine); // ops (issue 8): status/metrics live; tells a waiting `-d` parent "ready"
+  persist.start(); // issue 5: fail-log replay schedule
+  // --- full sync (issue 6): -r now that watching has started (changes made meanwhile are caught), crontab ---
+  fullSync = startFullSyncs({ config, opts, root, engine, log, onDone: (r, ms) => ops.fullSyncDone(r, ms) });
+  // --- end full sync ---
+  // --- blind spots (issue 4): reconciliation on suspicion, periodic audit, delete guardrail ---
+  if (fullSync && !opts.dryRun) reconciler = attachReconciliation({ config, engine, root, fullSync, log });
+  // --- end blind spots ---
   return null;
 }
 
@@ -123,14 +128,21 @@ function installSignalHandlers(service: Service): void {
   process.on('SIGHUP', () => service.log.reopen());
 }
 
-/** --dry-run: print sersync2's per-file command for each op; run nothing. */
-function dryRunExecutor(config: Config): Executor {
+/**
+ * --dry-run (issue 10): for each op of a call, one line: the command sersync2
+ * would have run for that path (§5.1 sync form; §5.2 delete form, in its
+ * directory shape when the engine knew the path as a directory), with cwd = W
+ * as in `cd W &&`. Ops folded into another op (`inv.covered`: below a pushed
+ * or deleted directory) get no line, as sersync2 purged queued children of a
+ * deleted directory. Run nothing.
+ */
+function dryRunExecutor(config: Config, engine: () => Engine): Executor {
   return async (inv, remote): Promise<RsyncResult> => {
     for (const op of inv.paths) {
       const cmd =
         op.kind === 'delete'
-          ? sersync2Command(config, remote, op.rel, 'delete', false)
-          : sersync2Command(config, remote, op.rel, 'sync', op.kind === 'dir');
+          ? sersync2Command(config, remote, op.rel, 'delete', engine().wasDirectory(op.rel), inv.cwd)
+          : sersync2Command(config, remote, op.rel, 'sync', op.kind === 'dir', inv.cwd);
       process.stdout.write(`${display(cmd)}\n`);
     }
     return { exitCode: 0, signal: null, stderr: '', durationMs: 0, classification: 'ok' };
