@@ -232,20 +232,26 @@ export class RemoteSender {
     }
     this.queue.done(ops, false, now);
     const unfinished = ops.filter((op) => !covered.has(op.rel));
+    // A remote already known to be down gets no immediate retry (it would only
+    // double the probes); its fresh failures are recorded at once instead.
+    const wasDown = this.failStreak > 0;
     this.onFailure(failed.result, now);
-    // The live attempt and the immediate retry both failed: record for replay,
-    // once per op (later failures of the same op are already in the fail log).
-    const toRecord = unfinished.filter((op) => op.attempts === 1);
+    // Record for replay once per op: when the immediate retry failed too, or at
+    // the first failure while the remote is down (attempts then skips to 2,
+    // "recorded"; later failures of the same op are already in the fail log).
+    const toRecord = unfinished.filter((op) => op.attempts === 1 || (wasDown && op.attempts === 0));
     if (toRecord.length) {
       this.o.hooks.onFailed(this.o.index, toRecord.map((op) => ({ rel: op.rel, kind: op.kind })), failed.result);
     }
-    const firstFailure = unfinished.some((op) => op.attempts === 0);
-    if (firstFailure) {
+    const retryNow = !wasDown && unfinished.some((op) => op.attempts === 0);
+    if (retryNow) {
       this.status.retries++;
       this.blockedUntil = 0; // the first failure is retried at once, as sersync2 does
     }
     for (const op of unfinished) {
-      this.queue.requeue({ ...op, attempts: op.attempts + 1 }, now, op.attempts === 0 ? now : this.blockedUntil);
+      const fresh = op.attempts === 0;
+      const attempts = fresh && wasDown ? 2 : op.attempts + 1;
+      this.queue.requeue({ ...op, attempts }, now, fresh && retryNow ? now : this.blockedUntil);
     }
   }
 
