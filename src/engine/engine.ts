@@ -14,8 +14,9 @@ import { type Hint, TreeWatcher } from '../watch/watcher.js';
 import { queueLimit, raiseQueueLimit, raiseWatchLimit, watchLimitMessage } from '../watch/limits.js';
 import { walkWatchableDirs } from '../watch/walk.js';
 import { DirMemory } from './dirMemory.js';
-import { hasSubdirectories, Intake } from './intake.js';
+import { hasSubdirectories, Intake, lstatOrNull } from './intake.js';
 import { type Executor, RemoteSender, type SenderStatus } from './remoteSender.js';
+import { StreamSweep } from './streamSweep.js';
 
 export interface EngineHooks {
   /** An op reached every remote (chained plugins run here). */
@@ -94,6 +95,8 @@ export class Engine {
   private overflowSuspectBatch = Math.round(16384 * OVERFLOW_SUSPECT_SHARE);
   private rateWindow = { start: 0, events: 0, flagged: false };
   private readonly intakeStage: Intake;
+  /** Re-pushes directories active during an event stream (the watcher's flush race). */
+  private readonly sweep = new StreamSweep({ onSweep: (dirs) => void this.sweepDirs(dirs) });
   private readonly dirMemory: DirMemory | null; // issue 10: --dry-run only
 
   constructor(private readonly o: EngineOptions) {
@@ -289,6 +292,7 @@ export class Engine {
       await new Promise((r) => setTimeout(r, QUIET_MS - since));
     }
     this.stopping = true;
+    this.sweep.stop();
     if (this.rootTimer) clearInterval(this.rootTimer);
     await this.watcher?.stop();
     await this.intakeChain.catch(() => {});
@@ -307,6 +311,7 @@ export class Engine {
       for (const h of hints) this.o.log.debug(`event ${h.kind} ${JSON.stringify(display(h.rel))}`);
     }
     this.o.hooks?.onHints?.(hints);
+    if (!this.o.noPush) this.sweep.note(hints.map((h) => h.rel));
     if (hints.some((h) => h.rel === '')) void this.checkRoot();
     if (batchSize >= this.overflowSuspectBatch) {
       this.o.log.warn(`a batch of ${batchSize} events: the kernel event queue may have overflowed; scheduling a reconciliation`);
@@ -317,6 +322,24 @@ export class Engine {
     this.intakeChain = this.intakeChain
       .then(() => this.intake(hints))
       .catch((e) => this.o.log.error(`event intake failed: ${(e as Error).message}`));
+  }
+
+  /**
+   * After a stream of events: push the directories that were active in it
+   * again, so a file whose event the watcher dropped at a batch boundary still
+   * arrives (rsync's quick check skips what is already there). The root itself
+   * is covered by one reconciliation instead of a push of everything below it.
+   */
+  private async sweepDirs(dirs: BytePath[]): Promise<void> {
+    if (this.stopping || this.rootLost) return;
+    if (dirs.includes('')) this.o.hooks?.onReconcileNeeded?.('events may have been dropped in a stream (watcher flush race)');
+    const now = Date.now();
+    for (const dir of dirs) {
+      if (dir === '' || this.filter.excludesRuntime(dir) || this.filter.insideStartupExcludedDir(dir)) continue;
+      const st = await lstatOrNull(joinPath(this.o.root, dir));
+      if (!st?.isDirectory()) continue;
+      this.senders.forEach((s) => s.mark(dir, 'dir', now));
+    }
   }
 
   private noteRate(events: number): void {
