@@ -9,7 +9,9 @@ import type { Logger } from '../log/logger.js';
 import { DirtyQueue, type OpKind, type PendingOp } from '../queue/dirtyQueue.js';
 import { buildPush, type PushOp, type RsyncInvocation } from '../rsync/argv.js';
 import type { RsyncResult } from '../rsync/run.js';
-import { type BytePath, display } from '../util/bytepath.js';
+import { type BytePath, display, joinPath } from '../util/bytepath.js';
+import { lstatOrNull } from './intake.js';
+import { settleUntil } from './settle.js';
 
 export type Executor = (inv: RsyncInvocation, remote: Remote) => Promise<RsyncResult>;
 
@@ -192,7 +194,37 @@ export class RemoteSender {
     return buildPush(this.o.config, this.o.remote, ops.map((op) => ({ rel: op.rel, kind: op.kind })), this.o.root);
   }
 
-  private async run(ops: PendingOp[]): Promise<void> {
+  /**
+   * Held file ops (the intake saw a file younger than quietMs) are looked at
+   * again now: if the file changed since (still being written), the op goes
+   * back to the queue until the file has been quiet for quietMs (closeWrite
+   * emulation; see settleUntil). Returns the ops to run now.
+   */
+  private async postponeUnsettled(ops: PendingOp[]): Promise<PendingOp[]> {
+    const quietMs = this.o.config.extensions.quietMs;
+    if (!(quietMs > 0) || this.o.config.inotify.modify) return ops;
+    // readyAt > lastSeen: held by the quiet period when marked (or postponed here before).
+    const held = ops.filter((op) => op.kind === 'file' && op.readyAt > op.lastSeen);
+    if (held.length === 0) return ops;
+    const stats = await Promise.all(held.map((op) => lstatOrNull(joinPath(this.o.root, op.rel))));
+    const now = Date.now();
+    const later = new Map<BytePath, number>();
+    held.forEach((op, i) => {
+      const st = stats[i];
+      if (!st || !st.isFile()) return;
+      const until = settleUntil(st.mtimeMs, op.firstSeen, now, quietMs);
+      if (until !== null) later.set(op.rel, until);
+    });
+    if (later.size === 0) return ops;
+    const postponed = ops.filter((op) => later.has(op.rel));
+    this.queue.done(postponed, true, now);
+    for (const op of postponed) this.queue.requeue(op, now, later.get(op.rel)!);
+    return ops.filter((op) => !later.has(op.rel));
+  }
+
+  private async run(taken: PendingOp[]): Promise<void> {
+    const ops = await this.postponeUnsettled(taken);
+    if (ops.length === 0) return;
     const invs = this.invocationsFor(ops);
     const covered = new Set<BytePath>();
     let failed: { inv: RsyncInvocation; result: RsyncResult } | null = null;
