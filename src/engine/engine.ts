@@ -365,6 +365,12 @@ export class Engine {
     for (const op of ops) {
       await this.dirMemory?.note(op.rel, op.kind); // issue 10: --dry-run only
       if (op.kind === 'dir') await this.watchNewSubtree(op.rel);
+    }
+    // The whole batch is marked in one go, once its new directories are
+    // watched: an await between two marks let the senders dispatch what was
+    // marked so far, so a burst of 50 new directories went out as ~50 rsync
+    // calls of one directory each instead of a few batched ones.
+    for (const op of ops) {
       this.senders.forEach((s, i) => {
         s.mark(op.rel, op.kind, now, op.readyAt);
         this.owe({ rel: op.rel, kind: op.kind }, i);
