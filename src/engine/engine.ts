@@ -51,8 +51,12 @@ export interface EngineOptions {
   noPush?: boolean;
   /** How often to check that the root is still the same directory. */
   rootCheckMs?: number;
-  /** issue 10 (--dry-run): remember directories, so deletes can be shown in sersync2's dir form. */
-  trackDirs?: boolean;
+  /**
+   * issue 10, --dry-run: show what events cause. Directories are remembered (a
+   * delete can be shown in sersync2's dir form), and there are no stream
+   * sweeps (a repair, like reconciliation, which a dry run does not do either).
+   */
+  dryRun?: boolean;
 }
 
 export interface EngineStatus {
@@ -107,7 +111,7 @@ export class Engine {
       toggles: o.config.inotify,
       quietMs: o.config.extensions.quietMs,
     });
-    this.dirMemory = o.trackDirs ? new DirMemory(o.root) : null;
+    this.dirMemory = o.dryRun ? new DirMemory(o.root) : null;
     const execute: Executor =
       o.execute ?? ((inv) => runRsync(inv, { timeoutMs: rsyncTimeoutMs(o.config) }));
     this.senders = o.config.remotes.map(
@@ -214,7 +218,7 @@ export class Engine {
     this.rootTimer.unref();
   }
 
-  /** issue 10 (--dry-run): was `rel` a directory when its delete op was taken in? Needs trackDirs. */
+  /** issue 10 (--dry-run): was `rel` a directory when its delete op was taken in? Needs dryRun. */
   wasDirectory(rel: BytePath): boolean {
     return this.dirMemory?.wasDirectory(rel) ?? false;
   }
@@ -311,7 +315,7 @@ export class Engine {
       for (const h of hints) this.o.log.debug(`event ${h.kind} ${JSON.stringify(display(h.rel))}`);
     }
     this.o.hooks?.onHints?.(hints);
-    if (!this.o.noPush) this.sweep.note(hints.map((h) => h.rel));
+    if (!this.o.noPush && !this.o.dryRun) this.sweep.note(hints.map((h) => h.rel)); // issue 10: no repairs in a dry run
     if (hints.some((h) => h.rel === '')) void this.checkRoot();
     if (batchSize >= this.overflowSuspectBatch) {
       this.o.log.warn(`a batch of ${batchSize} events: the kernel event queue may have overflowed; scheduling a reconciliation`);

@@ -66,7 +66,7 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
     log,
     execute,
     noPush: opts.pluginMode !== null,
-    trackDirs: opts.dryRun, // issue 10: so a deleted directory is shown in sersync2's dir delete form
+    dryRun: opts.dryRun, // issue 10: deleted directories in sersync2's dir delete form; no stream sweeps
     hooks: {
       ...pluginHooks,
       ...persist.hooks,
