@@ -25,8 +25,8 @@ async function listing(root: string): Promise<string[]> {
 }
 
 const crontabRuns = (r: Run) => (r.cli.output.match(/full sync to \S+: .*\(crontab;/g) ?? []).length;
-/** A crontab "minute" in these tests. */
-const MINUTE_MS = '2500';
+/** A crontab "minute" in these tests (long enough to look at the remote before the first run). */
+const MINUTE_MS = '4000';
 
 describe('spec §10: full syncs', () => {
   it('case 14: filter disables -r — sersync-ts runs it anyway, and the excluded paths stay off the remote', async () => {
@@ -63,13 +63,14 @@ describe('spec §10: full syncs', () => {
     const c = await s.case('c25', { 'a.txt': 'a\n', 'x.php': 'p\n', 'info/i.txt': 'i\n', 'sub/s.txt': 's\n' }, { 'old.txt': 'remote only\n' });
     const cfg = { crontab: { schedule: 1, excludes: ['*.php', 'info/*'] } };
     const env = { SERSYNC_TS_CRONTAB_MINUTE_MS: MINUTE_MS };
-    const [real, dry] = await Promise.all([s.startReal(c, cfg, { env }), s.startDry(c, cfg, { args: ['-r'], env })]);
+    const real = await s.startReal(c, cfg, { env });
+    // No full sync at start-up (no -r): the remote is as it was.
+    assert.deepEqual(await listing(c.mirror), ['old.txt:file']);
+    const dry = await s.startDry(c, cfg, { args: ['-r'], env });
     for (const r of [real, dry]) {
       assert.ok(r.cli.stdout.includes('Start the crontab \tEvery 1 minutes rsync all the files to the remote servers entirely\n'), r.cli.stdout);
       assert.ok(r.cli.stdout.includes('开启crontab过滤功能:\t作整体同步的时候会对如下文件进行过滤\n*.php\ninfo/*\n'), r.cli.stdout);
     }
-    // No full sync at start-up (no -r): the remote is as it was.
-    assert.deepEqual(await listing(c.mirror), ['old.txt:file']);
     // The full-sync command shape (§5.5 "crontab + filter"; -r prints the same string).
     const full = await dry.cli.waitForOutput(/^execute command: (.*)$/m, 10000, 'stdout');
     assertCommand(full[1]!, 'cd /data/www && rsync -artuz -R --delete ./ 10.0.0.2::www --exclude="*.php" --exclude="info/*" >/dev/null 2>&1 ', c.w);
