@@ -47,12 +47,16 @@ interface Sub {
 }
 
 const ALIAS_PREFIX = '/proc/self/root';
+/** An identical hint from another subscription this soon after is the same kernel event. */
+const ECHO_MS = 300;
 
 export class TreeWatcher {
   private main: Sub | null = null;
   private patches = new Map<BytePath, Sub>();
   private generation = 0;
   private stopped = false;
+  /** `kind rel` → when and from which subscription it was last delivered (overlapping subscriptions). */
+  private readonly recent = new Map<string, { at: number; dir: string }>();
   readonly stats = { batches: 0, events: 0, lastBatchSize: 0, rebuilds: 0, patches: 0 };
 
   constructor(private readonly opts: WatcherOptions) {}
@@ -171,7 +175,9 @@ export class TreeWatcher {
         mangled.push({ relText: full, kind: ev.type });
         continue;
       }
-      hints.push({ rel: relBase === '' ? fromText(relText) : relText === '' ? relBase : joinPath(relBase, fromText(relText)), kind: ev.type });
+      const rel = relBase === '' ? fromText(relText) : relText === '' ? relBase : joinPath(relBase, fromText(relText));
+      if (this.patches.size > 0 && this.isEcho(rel, ev.type, dir)) continue;
+      hints.push({ rel, kind: ev.type });
     }
     if (hints.length) this.opts.onHints(hints, { batchSize: events.length });
     if (mangled.length) void this.deliverMangled(mangled, events.length);
@@ -187,6 +193,24 @@ export class TreeWatcher {
       if (goneUnder !== null) hints.push({ rel: goneUnder, kind: 'update' });
     }
     if (hints.length) this.opts.onHints(hints, { batchSize });
+  }
+
+  /**
+   * Inside a patched subtree the main subscription and the patch both watch
+   * the same directories (one inotify watch, two subscriptions), so each event
+   * arrives twice. The second copy, from another subscription within ECHO_MS,
+   * is dropped; lstat decides on the first one, so no change is lost.
+   */
+  private isEcho(rel: BytePath, kind: HintKind, dir: string): boolean {
+    const key = `${kind} ${rel}`;
+    const now = Date.now();
+    const last = this.recent.get(key);
+    if (last && last.dir !== dir && now - last.at < ECHO_MS) return true;
+    this.recent.set(key, { at: now, dir });
+    if (this.recent.size > 50_000) {
+      for (const [k, v] of this.recent) if (now - v.at >= ECHO_MS) this.recent.delete(k);
+    }
+    return false;
   }
 
   private async unsubscribe(sub: Sub): Promise<void> {
