@@ -113,7 +113,7 @@ describe('nothing lost: subtrees made again or nested in a new subtree', () => {
     // watch exists, so the engine has to watch each new subtree itself.
     const m = await mirror();
     const outside = path.join(m.base, 'outside');
-    await writeInChild(WRITER_TREE, [outside, 'tree', '20', '3', 'deep']);
+    await writeInChild(WRITER_TREE, [outside, 'tree', '200', '2', 'deep']);
     const cp = (): void => {
       const r = spawnSync('/bin/cp', ['-r', path.join(outside, 'tree'), path.join(m.src, 'x')]);
       assert.equal(r.status, 0, String(r.stderr));
@@ -124,22 +124,27 @@ describe('nothing lost: subtrees made again or nested in a new subtree', () => {
     await converge(m.src, m.dst, 30_000, 100);
     cp();
     await converge(m.src, m.dst, 30_000, 100);
-    await sleep(1000);
+    // Later: after the stream sweep of the copy (and any reconciliation it
+    // asked for) is over, so only the watches can report these appends.
+    await sleep(3000);
     const n = Number(await writeInChild(WRITER_APPEND_ALL, [path.join(m.src, 'x')]));
     const ms = await converge(m.src, m.dst, 30_000, 100);
     t.diagnostic(`appends to ${n} files in the remade subtree converged in ${ms} ms; ${reconciliations(m)}`);
   });
 
-  it('a new subtree inside a copied subtree (cp -r, then mkdir -p inside it): later appends are pushed', async (t) => {
+  it('a new subtree inside a copied subtree (cp -r, then cp -r inside it): later appends are pushed', async (t) => {
     const m = await mirror();
     const outside = path.join(m.base, 'outside');
-    await writeInChild(WRITER_TREE, [outside, 'tree', '20', '2', 'deep']);
+    await writeInChild(WRITER_TREE, [outside, 'tree', '200', '2', 'deep']);
     const r = spawnSync('/bin/cp', ['-r', path.join(outside, 'tree'), path.join(m.src, 't')]);
     assert.equal(r.status, 0, String(r.stderr));
     await converge(m.src, m.dst, 30_000, 100);
-    await writeInChild(WRITER_TREE, [path.join(m.src, 't'), 'new', '20', '2', 'deep']);
+    // Made inside the copy as fast as /bin/cp makes it (a node writer is slow
+    // enough for the watches to keep up).
+    const r2 = spawnSync('/bin/cp', ['-r', path.join(outside, 'tree'), path.join(m.src, 't/new')]);
+    assert.equal(r2.status, 0, String(r2.stderr));
     await converge(m.src, m.dst, 30_000, 100);
-    await sleep(1000);
+    await sleep(3000); // after the stream sweep, as above
     const n = Number(await writeInChild(WRITER_APPEND_ALL, [path.join(m.src, 't/new')]));
     const ms = await converge(m.src, m.dst, 30_000, 100);
     t.diagnostic(`appends to ${n} files in the nested subtree converged in ${ms} ms; ${reconciliations(m)}`);
