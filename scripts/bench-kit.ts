@@ -56,6 +56,8 @@ export interface GroupSample {
   /** Resident memory of all processes in the group now (KiB). */
   rssKb: number;
   procs: number;
+  /** CPU seconds of the group leader itself (utime + stime, without children). */
+  leaderSelfS: number;
 }
 
 /**
@@ -69,6 +71,7 @@ export function sampleGroup(pgid: number): GroupSample {
   let ticks = 0;
   let rssPages = 0;
   let procs = 0;
+  let leaderTicks = 0;
   for (const name of fs.readdirSync('/proc')) {
     if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
     let stat: string;
@@ -82,9 +85,10 @@ export function sampleGroup(pgid: number): GroupSample {
     if (Number(f[2]) !== pgid) continue;
     procs++;
     ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    if (Number(name) === pgid) leaderTicks = Number(f[11]) + Number(f[12]);
     rssPages += Number(f[21]);
   }
-  return { cpuS: ticks / CLK_TCK, rssKb: rssPages * PAGE_KB, procs };
+  return { cpuS: ticks / CLK_TCK, rssKb: rssPages * PAGE_KB, procs, leaderSelfS: leaderTicks / CLK_TCK };
 }
 
 /** VmHWM (peak resident set) and VmRSS of one process, KiB; null when it is gone. */

@@ -20,8 +20,8 @@
 //   large    one 256 MiB file: lag from its close to convergence
 //   cost     CPU seconds of the tool and its children (from /proc, utime+stime
 //            and the reaped children's cutime+cstime of the whole process group,
-//            from ready to stop), the daemon's CPU, peak RSS (VmHWM) of the
-//            tool's main process
+//            from ready until it is idle again after convergence), the daemon's
+//            CPU, peak RSS (VmHWM) of the tool's main process
 //   floor    one plain `rsync -artuz --delete ./ daemon` of the final tree
 //            (churn, large), after the same writer made the same change
 //
@@ -117,8 +117,30 @@ const TOOLS: Record<string, ToolSpec> = {
 
 /** After the tool is ready: let its start-up settle (@parcel/watcher delivers at once only after 500 ms of quiet). */
 const SETTLE_MS = 1000;
-/** After convergence: let trailing work (a second push of the same file) be counted. */
-const TRAIL_MS = 500;
+/**
+ * After convergence the tool may still work (a second push, sersync-ts's
+ * stream sweep and reconciliation, the loop's backlog): its CPU is counted
+ * until it is idle — no child processes beyond those it had when ready, and
+ * no CPU used for IDLE_MS — at least TRAIL_MIN_MS, at most TRAIL_MAX_MS.
+ */
+const TRAIL_MIN_MS = 1500;
+const IDLE_MS = 1000;
+const TRAIL_MAX_MS = 15_000;
+
+async function waitIdle(tool: RunningTool, baseProcs: number): Promise<number> {
+  const t0 = nowMs();
+  await sleep(TRAIL_MIN_MS);
+  let last = tool.sample();
+  let quietSince = nowMs();
+  while (nowMs() - t0 < TRAIL_MAX_MS) {
+    await sleep(250);
+    const s = tool.sample();
+    if (s.procs > baseProcs || s.cpuS - last.cpuS > 0.005) quietSince = nowMs();
+    last = s;
+    if (nowMs() - quietSince >= IDLE_MS) break;
+  }
+  return nowMs() - t0;
+}
 
 interface RunResult {
   tool: string;
@@ -126,11 +148,15 @@ interface RunResult {
   load: string;
   metrics: Record<string, number>;
   cpuS: number;
+  /** The tool's main process alone (no rsync children). */
+  mainCpuS: number;
   daemonCpuS: number;
   mainPeakKb: number;
   groupPeakKb: number;
   diff: string[];
   error?: string;
+  /** The tool's warnings and reconciliation lines (sersync-ts), for the JSON report. */
+  notes?: string[];
 }
 
 class Bench {
@@ -171,7 +197,7 @@ class Bench {
     const src = path.join(work, 'src');
     fs.mkdirSync(src);
     emptyDir(this.dst);
-    const r: RunResult = { tool: id, scenario, load: '', metrics: {}, cpuS: NaN, daemonCpuS: NaN, mainPeakKb: NaN, groupPeakKb: NaN, diff: [] };
+    const r: RunResult = { tool: id, scenario, load: '', metrics: {}, cpuS: NaN, mainCpuS: NaN, daemonCpuS: NaN, mainPeakKb: NaN, groupPeakKb: NaN, diff: [] };
     let tool: RunningTool | null = null;
     process.stderr.write(`[bench] ${scenario} / ${spec?.label ?? 'floor'} (load ${loadAvg()})\n`);
     try {
@@ -181,11 +207,13 @@ class Bench {
         tool = await spec.start({ daemon: this.daemon, src, work });
         await sleep(SETTLE_MS);
       }
-      const c0 = tool?.sample().cpuS ?? 0;
+      const c0 = tool?.sample();
       const d0 = this.daemonCpu();
       r.metrics = await body(src);
-      if (tool) await sleep(TRAIL_MS);
-      r.cpuS = tool ? tool.sample().cpuS - c0 : NaN;
+      if (tool && c0) r.metrics.trail = await waitIdle(tool, c0.procs);
+      const c1 = tool?.sample();
+      r.cpuS = c0 && c1 ? c1.cpuS - c0.cpuS : NaN;
+      r.mainCpuS = c0 && c1 ? c1.leaderSelfS - c0.leaderSelfS : NaN;
       r.daemonCpuS = this.daemonCpu() - d0;
     } catch (e) {
       r.error = (e as Error).message.split('\n')[0]!;
@@ -195,6 +223,7 @@ class Bench {
         await tool.stop();
         r.mainPeakKb = tool.mainPeakKb;
         r.groupPeakKb = tool.groupPeakKb;
+        r.notes = tool.output.split('\n').filter((l) => /\b(WARN|ERROR)\b|reconcil/.test(l)).slice(0, 20);
       }
     }
     r.diff = diffTrees(await snapshotTree(src), await snapshotTree(this.dst));
@@ -438,8 +467,11 @@ function report(b: Bench): { text: string; failed: boolean } {
     row(`CPU s, ${sc} (tool + children)`, (t) => (t === 'floor' ? '' : fmtS(get(t, sc)?.cpuS)));
   }
   row('CPU s, whole run (tool + children)', (t) => (t === 'floor' ? '' : fmtS(sum(t, (r) => r.cpuS))));
+  row('CPU s, whole run (main process only)', (t) => (t === 'floor' ? '' : fmtS(sum(t, (r) => r.mainCpuS))));
   row('CPU s, whole run (rsync daemon)', (t) => fmtS(sum(t, (r) => r.daemonCpuS)));
-  row('peak RSS, main process', (t) => (t === 'floor' ? '' : fmtMiB(max(t, (r) => r.mainPeakKb))));
+  for (const sc of o.scenarios) {
+    row(`peak RSS, main process, ${sc}`, (t) => (t === 'floor' ? '' : fmtMiB(get(t, sc)?.mainPeakKb ?? NaN)));
+  }
   row('peak RSS, process group (sampled)', (t) => (t === 'floor' ? '' : fmtMiB(max(t, (r) => r.groupPeakKb))));
   row('destination == source', (t) => {
     const rs = b.results.filter((r) => r.tool === t);
