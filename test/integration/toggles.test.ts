@@ -22,7 +22,7 @@ import type { ConfigOptions } from '../helpers/config.js';
 import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsyncd.js';
 import { removeTempDirs } from '../helpers/tmp.js';
 import { writeTree } from '../helpers/tree.js';
-import { converge, type Mirror, present, settle, startMirror } from './engine-kit.js';
+import { converge, type Mirror, present, settle, startMirror, waitUntil } from './engine-kit.js';
 
 after(removeTempDirs);
 
@@ -115,18 +115,17 @@ describe('toggles: each <inotify> switch, off and on', () => {
       await mkdir(S(m, 'empty-dir'));
       await moveIn(m, 'moved-tree', { 'moved-tree/sub/f.txt': 'f' });
       await writeFile(S(m, 'top.txt'), 'pushed: closeWrite is on');
+      await waitUntil('top.txt on the remote', () => present(D(m, 'top.txt')));
       await settle(m);
       assert.equal(present(D(m, 'empty-dir')), false);
       assert.equal(present(D(m, 'moved-tree')), false);
-      assert.ok(present(D(m, 'top.txt')));
     });
 
     it('both off: a file written in a new directory is pushed, its directory with it (differs from sersync2, which never watched the new directory)', async () => {
       const m = mirror('createFolderMoveToOff');
       await mkdir(S(m, 'new-dir'));
       await writeFile(S(m, 'new-dir/f.txt'), 'f');
-      await settle(m);
-      assert.ok(present(D(m, 'new-dir/f.txt')));
+      await waitUntil('new-dir/f.txt on the remote', () => present(D(m, 'new-dir/f.txt')));
     });
 
     it('createFolder off, moveTo on: mkdir is still pushed, since it looks like a move-in (differs from sersync2)', async () => {
@@ -179,10 +178,10 @@ describe('toggles: each <inotify> switch, off and on', () => {
       await writeFile(S(m, 'seed-dir/inside.txt'), 'modified, not pushed');
       await mkdir(S(m, 'empty-dir'));
       await rm(S(m, 'seed.txt'));
+      await waitUntil('empty-dir on the remote', () => present(D(m, 'empty-dir')));
+      await waitUntil('seed.txt deleted on the remote', () => !present(D(m, 'seed.txt')));
       await settle(m, { dir: true });
       assert.equal(present(D(m, 'written.txt')), false);
-      assert.ok(present(D(m, 'empty-dir')));
-      assert.equal(present(D(m, 'seed.txt')), false);
       await converge(m, { ignore: (rel) => rel === 'written.txt' || rel === 'seed-dir/inside.txt' });
     });
 
