@@ -10,14 +10,45 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CLI_MAIN } from '../helpers/cli.js';
+import { CLI_MAIN, startCli, type CliProcess } from '../helpers/cli.js';
 import { writeConfig } from '../helpers/config.js';
+import { startRsyncDaemon, type RsyncDaemon } from '../helpers/rsyncd.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
+import { writeTree } from '../helpers/tree.js';
 import { watchLimitMessage } from '../../src/watch/limits.js';
+import { converge, reconciliations, sleep, WRITER_APPEND_ALL, WRITER_TREE, writeInChild } from './blindspots-kit.js';
 
-after(() => removeTempDirs());
+const clis = new Set<CliProcess>();
+const daemons = new Set<RsyncDaemon>();
+after(async () => {
+  await Promise.all([...clis].map((c) => c.stop()));
+  await Promise.all([...daemons].map((d) => d.stop()));
+  await removeTempDirs();
+});
+
+/** Can this process make a user namespace and set its inotify watch limit? */
+function userNamespacesWork(): string | null {
+  const probe = spawnSync('unshare', ['-U', '-r', '--', 'sh', '-c', 'echo 50 > /proc/sys/user/max_inotify_watches'], { encoding: 'utf8' });
+  return probe.status === 0 ? null : `no user namespaces with their own inotify limit here: ${(probe.stderr ?? '').trim() || probe.error?.message}`;
+}
+
+/**
+ * Runs `node <args…>` inside a user namespace whose inotify watch limit is
+ * `limit`, nested in one where it is not root (so it cannot raise limits).
+ * argv: limit, then node's arguments. Signals are passed on.
+ */
+const LAUNCHER = `
+const { spawn } = require('child_process');
+const inner = "require('fs').writeFileSync('/proc/sys/user/max_inotify_watches', process.argv[1]);" +
+  "const c = require('child_process').spawn('unshare', ['-U', '--', process.execPath, ...process.argv.slice(2)], { stdio: 'inherit' });" +
+  "for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => c.kill(s));" +
+  "c.on('exit', (code, sig) => process.exit(code ?? 1));";
+const c = spawn('unshare', ['-U', '-r', '--', process.execPath, '-e', inner, ...process.argv.slice(2)], { stdio: 'inherit' });
+for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => c.kill(s));
+c.on('exit', (code) => process.exit(code ?? 1));
+`;
 
 const currentLimit = async (): Promise<number> =>
   Number.parseInt(await readFile('/proc/sys/fs/inotify/max_user_watches', 'utf8'), 10);
@@ -54,9 +85,9 @@ describe('watch limit: the message', () => {
 
 describe('watch limit: at start', () => {
   it('a tree with more directories than the watch limit: the CLI exits with the clear message', async (t) => {
-    const probe = spawnSync('unshare', ['-U', '-r', '--', 'sh', '-c', 'echo 50 > /proc/sys/user/max_inotify_watches'], { encoding: 'utf8' });
-    if (probe.status !== 0) {
-      t.skip(`no user namespaces with their own inotify limit here: ${probe.stderr.trim()}`);
+    const why = userNamespacesWork();
+    if (why) {
+      t.skip(why);
       return;
     }
     const base = await makeTempDir('watchlimit');
@@ -82,5 +113,56 @@ describe('watch limit: at start', () => {
     assert.match(r.stderr, /sysctl -w fs\.inotify\.max_user_watches=\d+/, out);
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'a stack trace');
     t.diagnostic(r.stderr.trim().split('\n').pop() ?? '');
+  });
+});
+
+describe('watch limit: at run time', () => {
+  it('new directories beyond the limit: reported, and their changes reach the remote through the audit', async (t) => {
+    const why = userNamespacesWork();
+    if (why) {
+      t.skip(why);
+      return;
+    }
+    const base = await makeTempDir('watchlimit-run');
+    const src = path.join(base, 'src');
+    await writeTree(src, { 'a/1.txt': '1\n', 'b/2.txt': '2\n' });
+    const d = await startRsyncDaemon({ auth: true });
+    daemons.add(d);
+    const dst = d.moduleDir('www');
+    spawnSync('cp', ['-a', `${src}/.`, dst]);
+    const config = await writeConfig(base, {
+      watch: src,
+      remotes: [{ ip: '127.0.0.1', name: 'www' }],
+      auth: { users: d.user, passwordFile: d.passwordFile },
+      port: d.port,
+      extra: '<sersyncts auditInterval="4"/>',
+    });
+    const launcher = path.join(base, 'launcher.cjs');
+    await writeFile(launcher, LAUNCHER);
+    // 3 directories now; room for 40 watches: a copy of 100 more outgrows it.
+    const cli = startCli(['40', CLI_MAIN, '-o', config], { cwd: base, main: launcher, env: { SERSYNC_TS_STATE_DIR: path.join(base, 'state') } });
+    clis.add(cli);
+    await cli.waitForOutput(/watch path is: .*\n/, 30_000);
+    const outside = path.join(base, 'outside');
+    await writeInChild(WRITER_TREE, [outside, 'tree', '100', '2', 'flat']);
+    const r = spawnSync('/bin/cp', ['-r', path.join(outside, 'tree'), path.join(src, 'many')]);
+    assert.equal(r.status, 0, String(r.stderr));
+    const first = await converge(src, dst, 60_000, 250);
+    await sleep(1000);
+    const n = Number(await writeInChild(WRITER_APPEND_ALL, [path.join(src, 'many')]));
+    assert.equal(n, 200);
+    const second = await converge(src, dst, 60_000, 250);
+    await cli.waitForOutput(/directories have no watch/, 15_000);
+    const m = { cli } as Parameters<typeof reconciliations>[0];
+    const lines = cli.output.split('\n').filter((l) => /no watch|watch limit|max_user_watches|No space/.test(l));
+    t.diagnostic(`copy converged in ${first} ms, appends in ${second} ms; ${reconciliations(m)}; said: ${JSON.stringify(lines.slice(0, 3))}`);
+    await t.test(
+      'says the watch limit is the cause, with the sysctl to raise',
+      { todo: 'the rebuild fails with ENOSPC, logged at debug only; the audit then says "watches rebuilt" (engine.ts recoverWatch / checkWatchCoverage)' },
+      () => {
+        assert.match(cli.output, /fs\.inotify\.max_user_watches/);
+        assert.doesNotMatch(cli.output, /watches rebuilt/);
+      },
+    );
   });
 });
