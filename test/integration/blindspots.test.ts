@@ -58,7 +58,7 @@ describe('nothing lost: new directories', () => {
       [m.src],
     );
     const first = await converge(m.src, m.dst, 60_000, 250);
-    await sleep(1000);
+    await sleep(3000); // after the stream sweep, as in the cp -r case below
     const n = Number(await writeInChild(WRITER_APPEND_ALL, [m.src]));
     assert.equal(n, 250);
     const second = await converge(m.src, m.dst, 60_000, 250);
@@ -75,7 +75,9 @@ describe('nothing lost: new directories', () => {
     assert.equal(r.status, 0, String(r.stderr));
     const cpMs = Date.now() - t0;
     const first = await converge(m.src, m.dst, 120_000, 500);
-    await sleep(500);
+    // Later: after the stream sweep of the copy (and any reconciliation it
+    // asked for) is over, so only the watches can report these edits.
+    await sleep(3000);
     const n = Number(await writeInChild(WRITER_APPEND_ALL, [path.join(m.src, 'copied')]));
     assert.equal(n, 10_000);
     const second = await converge(m.src, m.dst, 120_000, 500);
