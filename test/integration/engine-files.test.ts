@@ -111,6 +111,17 @@ describe('engine: file operations reach the remote', () => {
     await converge(m);
   });
 
+  it('a hidden file that reached the remote inside a pushed directory is deleted remotely when deleted locally (differs from sersync2, which ignored any event for a dot-file)', async () => {
+    // A directory push is recursive, so a dot-file inside a new directory goes
+    // along (as with sersync2). Its later delete cannot be told from the delete
+    // of a hidden directory, whose deletes sersync2 does propagate.
+    await mkdir(src('with-hidden'));
+    await writeFile(src('with-hidden/.dot'), 'goes along with the directory');
+    await converge(m);
+    await rm(src('with-hidden/.dot'));
+    await converge(m);
+  });
+
   it('replaces a file by a directory of the same name, and back', async () => {
     await writeFile(src('shape'), 'a file first');
     await converge(m);
