@@ -49,11 +49,15 @@ export async function lstatOrNull(abs: BytePath): Promise<import('node:fs').Stat
 /** Does this directory contain subdirectories (so a new subtree needs a patch watch)? */
 export async function hasSubdirectories(abs: BytePath): Promise<boolean> {
   try {
-    const dir = await fsp.opendir(toBuffer(abs) as unknown as string, { bufferSize: 64 });
+    const dir = await fsp.opendir(toBuffer(abs) as unknown as string, { bufferSize: 256 });
     try {
-      for await (const ent of dir) if (ent.isDirectory()) return true;
+      // readSync, not `for await`: the async iterator costs a promise per
+      // entry, which made this the intake's largest CPU cost in a burst of new
+      // directories (50 × 100 files: ~175 ms). Entries come 256 per syscall;
+      // memory stays bounded and the scan stops at the first subdirectory.
+      for (let ent = dir.readSync(); ent !== null; ent = dir.readSync()) if (ent.isDirectory()) return true;
     } finally {
-      await dir.close().catch(() => {});
+      dir.closeSync();
     }
   } catch {
     return false;

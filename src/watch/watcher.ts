@@ -49,11 +49,16 @@ interface Sub {
 const ALIAS_PREFIX = '/proc/self/root';
 /** An identical hint from another subscription this soon after is the same kernel event. */
 const ECHO_MS = 300;
+/** How many mangled (non-UTF-8) event paths to remember the real names of. */
+const MANGLED_MEMORY = 10_000;
 
 export class TreeWatcher {
   private main: Sub | null = null;
   private patches = new Map<BytePath, Sub>();
   private generation = 0;
+  /** Mangled event path (as text) → the real byte paths seen behind it. */
+  private readonly mangledSeen = new Map<string, Set<BytePath>>();
+  private mangledChain: Promise<void> = Promise.resolve();
   private stopped = false;
   /** `kind rel` → when and from which subscription it was last delivered (overlapping subscriptions). */
   private readonly recent = new Map<string, { at: number; dir: string }>();
@@ -180,7 +185,13 @@ export class TreeWatcher {
       hints.push({ rel, kind: ev.type });
     }
     if (hints.length) this.opts.onHints(hints, { batchSize: events.length });
-    if (mangled.length) void this.deliverMangled(mangled, events.length);
+    // Resolved in order, one batch after another: a delete must find the
+    // names that an earlier create remembered.
+    if (mangled.length) {
+      this.mangledChain = this.mangledChain
+        .then(() => this.deliverMangled(mangled, events.length))
+        .catch((e) => this.opts.log.error(`watcher: resolving non-UTF-8 names failed: ${(e as Error).message}`));
+    }
   }
 
   private async deliverMangled(items: Array<{ relText: string; kind: HintKind }>, batchSize: number): Promise<void> {
@@ -188,11 +199,37 @@ export class TreeWatcher {
     for (const item of items) {
       const { paths, goneUnder } = await resolveMangled(fromText(this.opts.root), item.relText);
       for (const p of paths) hints.push({ rel: p, kind: item.kind });
+      // Real names seen earlier behind this text that are not there any more
+      // (deleted, renamed away): name them, so intake deletes them remotely.
+      // Listing the directory cannot find them: they are gone.
+      const seen = this.mangledSeen.get(item.relText);
+      let named = false;
+      if (seen) {
+        for (const p of seen) {
+          if (paths.includes(p)) continue;
+          hints.push({ rel: p, kind: 'delete' });
+          seen.delete(p);
+          named = true;
+        }
+      }
+      if (paths.length) this.rememberMangled(item.relText, paths);
       // The entry is gone and its real name unknown: resync its directory,
       // whose listing rsync reads as bytes (deletes the stale remote entry).
-      if (goneUnder !== null) hints.push({ rel: goneUnder, kind: 'update' });
+      // (For the root itself this hint is dropped by intake: a name that was
+      // never seen while running stays on the remote until a full sync.)
+      if (goneUnder !== null && !named) hints.push({ rel: goneUnder, kind: 'update' });
     }
     if (hints.length) this.opts.onHints(hints, { batchSize });
+  }
+
+  private rememberMangled(text: string, paths: BytePath[]): void {
+    let set = this.mangledSeen.get(text);
+    if (!set) {
+      set = new Set();
+      this.mangledSeen.set(text, set);
+      if (this.mangledSeen.size > MANGLED_MEMORY) this.mangledSeen.delete(this.mangledSeen.keys().next().value as string);
+    }
+    for (const p of paths) set.add(p);
   }
 
   /**
