@@ -158,7 +158,11 @@ export async function converge(src: string, dst: string, timeoutMs: number, inte
   const cheap = Date.now() - start;
   // Equal now (contents too): the cheap poll saw the moment of convergence.
   if (diffTrees(await snapshotTree(src), await snapshotTree(dst)).length === 0) return cheap;
-  await waitForConvergence(src, dst, { timeoutMs: Math.max(0, timeoutMs - (Date.now() - start)), intervalMs });
+  try {
+    await waitForConvergence(src, dst, { timeoutMs: Math.max(0, timeoutMs - (Date.now() - start)), intervalMs });
+  } catch (e) {
+    throw new Error(`still different ${Date.now() - start} ms after the change (limit ${timeoutMs} ms): ${(e as Error).message}`);
+  }
   return Date.now() - start;
 }
 
