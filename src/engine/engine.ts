@@ -11,7 +11,7 @@ import type { PushOp } from '../rsync/argv.js';
 import { runRsync, type RsyncResult } from '../rsync/run.js';
 import { type BytePath, display, joinPath, toArg } from '../util/bytepath.js';
 import { type Hint, TreeWatcher } from '../watch/watcher.js';
-import { queueLimit, raiseQueueLimit, raiseWatchLimit, watchLimitMessage } from '../watch/limits.js';
+import { queueLimit, raiseQueueLimit, raiseWatchLimit, watchLimit, watchLimitMessage } from '../watch/limits.js';
 import { walkWatchableDirs } from '../watch/walk.js';
 import { DirMemory } from './dirMemory.js';
 import { hasSubdirectories, Intake, lstatOrNull } from './intake.js';
@@ -96,6 +96,10 @@ export class Engine {
   private lastHintAt = 0;
   private realRootText = '';
   private ignoreDirs: BytePath[] = [];
+  /** Directories counted by the last coverage check (for the watch-limit message). */
+  private lastDirCount = 0;
+  /** The watch limit when a rebuild failed for lack of watches (no retry until it changes). */
+  private rebuildBlockedAt: number | null = null;
   private overflowSuspectBatch = Math.round(16384 * OVERFLOW_SUSPECT_SHARE);
   private rateWindow = { start: 0, events: 0, flagged: false };
   private readonly intakeStage: Intake;
@@ -264,15 +268,22 @@ export class Engine {
    */
   async checkWatchCoverage(): Promise<{ dirs: number; watches: number; rebuilt: boolean }> {
     const { dirCount } = await walkWatchableDirs(this.o.root, this.filter, this.o.config.xfs);
+    this.lastDirCount = dirCount;
     const watches = TreeWatcher.watchesInUse();
     if (watches < 0 || watches >= dirCount || this.stopping || this.rootLost) {
+      return { dirs: dirCount, watches, rebuilt: false };
+    }
+    // A rebuild that hit the watch limit leaks the watches it added (§2.9):
+    // do not try again until the limit has been raised.
+    if (this.rebuildBlockedAt !== null && watchLimit() === this.rebuildBlockedAt) {
+      this.o.log.warn(`${dirCount - watches} of ${dirCount} directories have no watch (the watch limit); the audit's full sync covers them`);
       return { dirs: dirCount, watches, rebuilt: false };
     }
     this.o.log.warn(
       `${dirCount - watches} of ${dirCount} directories have no watch (watch limit, or a race in the watcher); rebuilding the watches`,
     );
-    await this.recoverWatch(`${dirCount - watches} unwatched directories`);
-    return { dirs: dirCount, watches, rebuilt: true };
+    const rebuilt = await this.recoverWatch(`${dirCount - watches} unwatched directories`);
+    return { dirs: dirCount, watches, rebuilt };
   }
 
   /** A fresh full watch of the tree (after an overflow or a lost root). */
@@ -467,18 +478,29 @@ export class Engine {
     }
   }
 
-  private async recoverWatch(reason: string): Promise<void> {
-    if (this.stopping || !this.watcher) return;
+  /** Rebuild the watches; false when that failed (the old subscriptions stay). */
+  private async recoverWatch(reason: string): Promise<boolean> {
+    if (this.stopping || !this.watcher) return false;
     try {
       await this.watcher.rebuild();
       if (this.rootLost) this.o.log.warn(`watching ${display(this.o.root)} again (${reason})`);
       this.rootLost = false;
       this.senders.forEach((s) => s.resume());
       this.o.hooks?.onReconcileNeeded?.(reason);
+      this.rebuildBlockedAt = null;
+      return true;
     } catch (e) {
-      this.o.log.debug(`rebuild failed (${reason}): ${(e as Error).message}`);
+      const msg = (e as Error).message;
+      if (/No space left on device/.test(msg)) {
+        this.rebuildBlockedAt = watchLimit();
+        this.o.log.error(`cannot rebuild the watches: ${watchLimitMessage(display(this.o.root), this.lastDirCount)}`);
+      } else {
+        this.o.log.warn(`rebuilding the watches failed (${reason}): ${msg}`);
+      }
+      return false;
     }
   }
+
 }
 
 export class EngineStartError extends Error {

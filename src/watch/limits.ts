@@ -69,7 +69,8 @@ export function raiseWatchLimit(needed: number, inUse: number): LimitChange | nu
 /** The one-line error for a watch limit that is too low (issue: name the sysctl, the number, the command). */
 export function watchLimitMessage(root: string, needed: number): string {
   const cur = readLimit(WATCHES);
-  const want = Math.max(needed * 2, 65536);
+  // Other processes of the user hold watches too: always above the current limit.
+  const want = Math.max(needed * 2, 65536, (cur ?? 0) + needed * 2);
   return (
     `not enough inotify watches to watch ${root}: it has ${needed} directories (one watch each) but ` +
     `fs.inotify.max_user_watches is ${cur ?? 'unknown'} (shared by all processes of this user). ` +

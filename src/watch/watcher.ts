@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import watcher, { type AsyncSubscription, type Event } from '@parcel/watcher';
 import type { Logger } from '../log/logger.js';
-import { type BytePath, display, fromText, joinPath } from '../util/bytepath.js';
+import { type BytePath, display, fromText, isValidUtf8, joinPath } from '../util/bytepath.js';
 import { isMangled, resolveMangled } from './mangled.js';
 
 export type HintKind = 'create' | 'update' | 'delete';
@@ -47,6 +47,8 @@ interface Sub {
 }
 
 const ALIAS_PREFIX = '/proc/self/root';
+/** More patch subscriptions than this are folded into a fresh main subscription. */
+const MAX_PATCHES = 64;
 /** An identical hint from another subscription this soon after is the same kernel event. */
 const ECHO_MS = 300;
 /** How many mangled (non-UTF-8) event paths to remember the real names of. */
@@ -60,6 +62,7 @@ export class TreeWatcher {
   private readonly mangledSeen = new Map<string, Set<BytePath>>();
   private mangledChain: Promise<void> = Promise.resolve();
   private stopped = false;
+  private rebuilding = false;
   /** `kind rel` → when and from which subscription it was last delivered (overlapping subscriptions). */
   private readonly recent = new Map<string, { at: number; dir: string }>();
   readonly stats = { batches: 0, events: 0, lastBatchSize: 0, rebuilds: 0, patches: 0 };
@@ -76,20 +79,32 @@ export class TreeWatcher {
 
   /** Extra subscription rooted at `rel` (a new directory with subdirectories). */
   async patch(rel: BytePath): Promise<void> {
-    if (this.stopped || rel === '') return;
-    // A patch at or above an existing one replaces it; one below is redundant.
-    for (const p of this.patches.keys()) {
-      if (rel === p || rel.startsWith(p + '/')) return;
-    }
-    const sub = await this.subscribe(rel, this.opts.root + '/' + display(rel));
-    for (const [p, old] of this.patches) {
-      if (p.startsWith(rel + '/')) {
+    if (this.stopped || rel === '' || !isValidUtf8(rel)) return;
+    // Every patch needs its own fresh crawl: an existing patch at or above rel
+    // has the same blind spot for subtrees made after it (it watches a new
+    // directory but never scans it). Subscriptions share a cached tree per
+    // root string, so a patch at the same path as a live one is rooted at the
+    // other spelling of the path (`/proc/self/root` prefix) to force a crawl.
+    const old = this.patches.get(rel);
+    const plain = this.opts.root + '/' + display(rel);
+    const dir = old && old.dir === plain ? ALIAS_PREFIX + plain : plain;
+    const sub = await this.subscribe(rel, dir);
+    // The new crawl covers everything below rel: those patches can go.
+    for (const [p, s] of this.patches) {
+      if (p === rel || p.startsWith(rel + '/')) {
         this.patches.delete(p);
-        await this.unsubscribe(old);
+        await this.unsubscribe(s);
       }
     }
     this.patches.set(rel, sub);
     this.stats.patches++;
+    // Many patches: fold them into one fresh main subscription (no window).
+    if (this.patches.size > MAX_PATCHES && !this.rebuilding) {
+      this.rebuilding = true;
+      this.rebuild()
+        .catch((e) => this.opts.log.warn(`watcher: rebuild after ${MAX_PATCHES} patches failed: ${(e as Error).message}`))
+        .finally(() => (this.rebuilding = false));
+    }
   }
 
   /** Fresh main subscription (full crawl), then drop the old one and all patches. */

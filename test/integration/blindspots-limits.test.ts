@@ -74,7 +74,6 @@ describe('watch limit: the message', () => {
 
   it(
     'suggests a value above the current limit when the tree is smaller than it (other processes hold watches)',
-    { todo: 'watchLimitMessage suggests max(2 × needed, 65536), which can be below the current limit (limits.ts)' },
     async () => {
       const cur = await currentLimit();
       const msg = watchLimitMessage('/srv/www', 201);
@@ -158,7 +157,6 @@ describe('watch limit: at run time', () => {
     t.diagnostic(`copy converged in ${first} ms, appends in ${second} ms; ${reconciliations(m)}; said: ${JSON.stringify(lines.slice(0, 3))}`);
     await t.test(
       'says the watch limit is the cause, with the sysctl to raise',
-      { todo: 'the rebuild fails with ENOSPC, logged at debug only; the audit then says "watches rebuilt" (engine.ts recoverWatch / checkWatchCoverage)' },
       () => {
         assert.match(cli.output, /fs\.inotify\.max_user_watches/);
         assert.doesNotMatch(cli.output, /watches rebuilt/);
