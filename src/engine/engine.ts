@@ -9,7 +9,8 @@ import { PathFilter } from '../filter/pathFilter.js';
 import type { Logger } from '../log/logger.js';
 import type { PushOp } from '../rsync/argv.js';
 import { runRsync, type RsyncResult } from '../rsync/run.js';
-import { type BytePath, display, joinPath, toArg } from '../util/bytepath.js';
+import { type BytePath, display, joinPath, parentOf, toArg } from '../util/bytepath.js';
+import { HotDirs } from '../watch/hotDirs.js';
 import { type Hint, TreeWatcher } from '../watch/watcher.js';
 import { queueLimit, raiseQueueLimit, raiseWatchLimit, watchLimit, watchLimitMessage } from '../watch/limits.js';
 import { walkWatchableDirs } from '../watch/walk.js';
@@ -78,6 +79,8 @@ export interface EngineStatus {
 export const OVERFLOW_SUSPECT_SHARE = 0.25;
 /** Events per 10 s above which we assume some were lost (parcel's reader falls behind). */
 export const STORM_EVENTS_PER_10S = 200_000;
+/** Batches of at most this many ops make their directories hot (HotDirs). */
+const HOT_BATCH_MAX = 8;
 
 export class Engine {
   readonly filter: PathFilter;
@@ -105,9 +108,12 @@ export class Engine {
   private readonly intakeStage: Intake;
   /** Re-pushes directories active during an event stream (the watcher's flush race). */
   private readonly sweep = new StreamSweep({ onSweep: (dirs) => void this.sweepDirs(dirs) });
+  /** Directories being written to right now, watched without @parcel/watcher's debounce. */
+  private readonly hotDirs: HotDirs | null;
   private readonly dirMemory: DirMemory | null; // issue 10: --dry-run only
 
   constructor(private readonly o: EngineOptions) {
+    this.hotDirs = o.noPush || o.dryRun ? null : new HotDirs({ root: o.root, log: o.log, onHints: (h) => this.onFastHints(h) });
     this.filter = new PathFilter(o.config.filter.enabled ? o.config.filter.excludes : []);
     this.intakeStage = new Intake({
       rootAbs: o.root,
@@ -269,6 +275,9 @@ export class Engine {
   async checkWatchCoverage(): Promise<{ dirs: number; watches: number; rebuilt: boolean }> {
     const { dirCount } = await walkWatchableDirs(this.o.root, this.filter, this.o.config.xfs);
     this.lastDirCount = dirCount;
+    // The count covers every inotify watch of the process: drop the hot
+    // directories' own watches first, so they cannot hide a missing one.
+    this.hotDirs?.clear();
     const watches = TreeWatcher.watchesInUse();
     if (watches < 0 || watches >= dirCount || this.stopping || this.rootLost) {
       return { dirs: dirCount, watches, rebuilt: false };
@@ -307,6 +316,7 @@ export class Engine {
       await new Promise((r) => setTimeout(r, QUIET_MS - since));
     }
     this.stopping = true;
+    this.hotDirs?.stop();
     this.sweep.stop();
     if (this.rootTimer) clearInterval(this.rootTimer);
     await this.watcher?.stop();
@@ -391,6 +401,22 @@ export class Engine {
         this.owe({ rel: op.rel, kind: op.kind }, i);
       });
     }
+    // A few file changes: their directories get a watch without @parcel/watcher's
+    // debounce (a burst is better served by its batches).
+    if (this.hotDirs && ops.length <= HOT_BATCH_MAX) {
+      for (const op of ops) if (op.kind === 'file') this.hotDirs.touch(parentOf(op.rel), now);
+    }
+  }
+
+  /** Hints from a hot directory: straight to intake (no storm or sweep accounting: @parcel/watcher reports the same). */
+  private onFastHints(hints: Hint[]): void {
+    if (this.stopping || this.rootLost) return;
+    if (this.o.log.isDebug()) {
+      for (const h of hints) this.o.log.debug(`event ${h.kind} ${JSON.stringify(display(h.rel))}`);
+    }
+    this.intakeChain = this.intakeChain
+      .then(() => this.intake(hints))
+      .catch((e) => this.o.log.error(`event intake failed: ${(e as Error).message}`));
   }
 
   /**
@@ -463,6 +489,7 @@ export class Engine {
     const unmounted = st !== null && this.parentDevOfMount !== null && st.dev === this.parentDevOfMount;
     if (!this.rootLost) {
       this.rootLost = true;
+      this.hotDirs?.clear();
       this.senders.forEach((s) => s.pause());
       this.o.log.error(
         st === null
@@ -481,6 +508,7 @@ export class Engine {
   /** Rebuild the watches; false when that failed (the old subscriptions stay). */
   private async recoverWatch(reason: string): Promise<boolean> {
     if (this.stopping || !this.watcher) return false;
+    this.hotDirs?.clear();
     try {
       await this.watcher.rebuild();
       if (this.rootLost) this.o.log.warn(`watching ${display(this.o.root)} again (${reason})`);
