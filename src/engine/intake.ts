@@ -100,6 +100,18 @@ export class Intake {
   }
 
   /**
+   * A held file op goes out with the file in this state (the sender looked
+   * again just before the push, see settle.ts): a later hint that finds the
+   * same state is a repeat. The last event of a write often arrives just after
+   * that look, and pushed a 256 MiB file a second time.
+   */
+  noteDispatched(rel: BytePath, st: import('node:fs').Stats): void {
+    if (!st.isFile() || !this.lastQueued.has(rel)) return;
+    this.lastQueued.delete(rel);
+    this.lastQueued.set(rel, signature(st));
+  }
+
+  /**
    * Classify one batch. Hints for the same path are folded (lstat decides
    * anyway; a 'create' is kept over an 'update' because it tells a directory
    * may be new).

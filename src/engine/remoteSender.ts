@@ -26,6 +26,8 @@ export interface SenderHooks {
   onMarked?(remoteIndex: number, rel: BytePath, kind: OpKind): void;
   /** The remote answered again after failing (the fail log is replayed for it). */
   onRecovered?(remoteIndex: number): void;
+  /** A held file op goes out now; `st` is the file as it was just looked at. */
+  onSettled?(rel: BytePath, st: import('node:fs').Stats): void;
 }
 
 export interface SenderOptions {
@@ -214,6 +216,7 @@ export class RemoteSender {
       if (!st || !st.isFile()) return;
       const until = settleUntil(st.mtimeMs, op.firstSeen, now, quietMs);
       if (until !== null) later.set(op.rel, until);
+      else this.o.hooks.onSettled?.(op.rel, st);
     });
     if (later.size === 0) return ops;
     const postponed = ops.filter((op) => later.has(op.rel));
