@@ -359,7 +359,13 @@ export class Engine {
    */
   private async sweepDirs(dirs: BytePath[]): Promise<void> {
     if (this.stopping || this.rootLost) return;
-    if (dirs.includes('')) this.o.hooks?.onReconcileNeeded?.('events may have been dropped in a stream (watcher flush race)');
+    // A recursive push knows nothing of the main filter's regexes: it would
+    // send excluded files. With a filter, one reconciliation (its list mode
+    // applies the filter) does the sweep instead.
+    if (dirs.includes('') || this.filter.active) {
+      this.o.hooks?.onReconcileNeeded?.('events may have been dropped in a stream (watcher flush race)');
+      return;
+    }
     const now = Date.now();
     for (const dir of dirs) {
       if (dir === '' || this.filter.excludesRuntime(dir) || this.filter.insideStartupExcludedDir(dir)) continue;
