@@ -144,7 +144,11 @@ export class Engine {
             ...(o.hooks?.onMarked ? { onMarked: o.hooks.onMarked } : {}), // issue 5: journal
             ...(o.hooks?.onRecovered ? { onRecovered: o.hooks.onRecovered } : {}), // issue 5: replay
             // The push of a held file carries at least this state: a hint finding it again is a repeat.
-            onSettled: (rel, st) => this.intakeStage.noteDispatched(rel, st),
+            // Only with one remote: the signature memory is shared, and another remote may have
+            // pushed an older state of the file (a writer that paused), which that hint must reach.
+            ...(o.config.remotes.length === 1
+              ? { onSettled: (rel: BytePath, st: import('node:fs').Stats) => this.intakeStage.noteDispatched(rel, st) }
+              : {}),
             onFailed: (i, ops, result) => {
               // The next event for these files must be pushed even if unchanged.
               ops.forEach((op) => this.intakeStage.forget(op.rel));
