@@ -252,7 +252,12 @@ export const sersyncTs: ToolSpec = {
     });
     const child = spawnGroup(process.execPath, [...nodeFlags(), CLI_MAIN, '-o', conf], {
       cwd: ctx.work,
-      env: { ...process.env, SERSYNC_TS_STATE_DIR: path.join(ctx.work, 'state') },
+      env: {
+        ...process.env,
+        SERSYNC_TS_STATE_DIR: path.join(ctx.work, 'state'),
+        // Debugging aid: a directory with an `rsync` wrapper (e.g. one that logs each call).
+        ...(process.env.SERSYNC_BENCH_TOOL_PATH ? { PATH: `${process.env.SERSYNC_BENCH_TOOL_PATH}:${process.env.PATH ?? ''}` } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const t = new RunningTool('sersync-ts', child, /watch path is: .*\n/);

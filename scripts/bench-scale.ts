@@ -16,13 +16,13 @@
 // Targets (issue 9): ready ≤ 10 s, RSS ≤ 400 MiB.
 // Options: --files N (1000000)  --dirs N (50000)  --burst N (10000)  --compare
 //          (also time inotifywait -r to "Watches established" on the same tree)
-//          --json FILE  --keep (leave the tree in place)
+//          --json FILE  --keep (leave the tree in place)  --reuse DIR (a tree kept
+//          by an earlier --keep run: DIR/src is used as it is, and kept)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startRsyncDaemon } from '../test/helpers/rsyncd.js';
-import { makeTempDir } from '../test/helpers/tmp.js';
 import { diffTrees, snapshotTree } from '../test/helpers/tree.js';
 import {
   BURST_WRITER,
@@ -44,11 +44,12 @@ interface Options {
   burst: number;
   compare: boolean;
   keep: boolean;
+  reuse: string | null;
   json: string | null;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { files: 1_000_000, dirs: 50_000, burst: 10_000, compare: false, keep: false, json: null };
+  const o: Options = { files: 1_000_000, dirs: 50_000, burst: 10_000, compare: false, keep: false, reuse: null, json: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = (): number => {
@@ -61,6 +62,10 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--burst') o.burst = num();
     else if (a === '--compare') o.compare = true;
     else if (a === '--keep') o.keep = true;
+    else if (a === '--reuse') {
+      o.reuse = argv[++i] ?? null;
+      o.keep = true;
+    }
     else if (a === '--json') o.json = argv[++i] ?? null;
     else if (a === '--help' || a === '-h') {
       process.stdout.write('usage: bench.sh --scale [--files N] [--dirs N] [--burst N] [--compare] [--keep] [--json FILE]\n');
@@ -120,18 +125,26 @@ async function main(): Promise<void> {
   const per = Math.max(1, Math.round(o.files / dirCount));
   const fileCount = dirCount * per;
   const daemon = await startRsyncDaemon({ auth: true });
-  const base = await makeTempDir('bench-scale');
+  // Not makeTempDir: that one is removed at exit, and --keep must keep it.
+  const base = o.reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sersync-bench-scale-'));
   const src = path.join(base, 'src');
-  const work = path.join(base, 'work');
-  fs.mkdirSync(src);
-  fs.mkdirSync(work);
+  const work = fs.mkdtempSync(path.join(base, 'work-'));
+  const reused = o.reuse !== null && fs.existsSync(src);
+  if (o.reuse !== null) {
+    // Leftovers of an earlier run's burst.
+    for (const n of fs.existsSync(src) ? fs.readdirSync(src) : []) if (n.startsWith('burst-')) fs.rmSync(path.join(src, n), { recursive: true });
+  }
+  if (!reused) fs.mkdirSync(src);
   const out: string[] = [];
   const res: Record<string, unknown> = { loadBefore: loadAvg(), dirs: dirCount, files: fileCount };
   let failed = false;
   try {
-    process.stderr.write(`[scale] writing ${fileCount} files in ${dirCount} directories under ${src}\n`);
-    const w = await Promise.all([0, 1].map((k) => runWriter(TREE_WRITER, [src, String(k), '2', String(tops), String(subs), String(per)])));
-    const treeMs = Math.max(...w.map((x) => x.last)) - Math.min(...w.map((x) => x.first));
+    let treeMs = NaN;
+    if (!reused) {
+      process.stderr.write(`[scale] writing ${fileCount} files in ${dirCount} directories under ${src}\n`);
+      const w = await Promise.all([0, 1].map((k) => runWriter(TREE_WRITER, [src, String(k), '2', String(tops), String(subs), String(per)])));
+      treeMs = Math.max(...w.map((x) => x.last)) - Math.min(...w.map((x) => x.first));
+    } else process.stderr.write(`[scale] reusing the tree in ${src}\n`);
     res.treeMs = treeMs;
     process.stderr.write(`[scale] tree written in ${(treeMs / 1000).toFixed(1)} s; starting sersync-ts (load ${loadAvg()})\n`);
 
@@ -169,8 +182,12 @@ async function main(): Promise<void> {
       const [a, b] = [await snapshotTree(path.join(src, rel)), await snapshotTree(path.join(dst, rel))];
       diff.push(...diffTrees(a, b).map((x) => `${rel}: ${x}`));
     }
-    const extra = fs.readdirSync(dst).filter((n) => !n.startsWith('burst-'));
+    // Other top-level entries may be there (a reconciliation pushes the tree),
+    // but only ones the source has.
+    const extra = fs.readdirSync(dst).filter((n) => !fs.existsSync(path.join(src, n)));
     if (extra.length) diff.push(`unexpected on the remote: ${extra.slice(0, 5).join(', ')}`);
+    const notes = tool.output.split('\n').filter((l) => /\b(WARN|ERROR)\b|reconcil/.test(l)).slice(0, 20);
+    for (const n of notes) process.stderr.write(`[scale] sersync-ts: ${n}\n`);
 
     Object.assign(res, {
       readyMs,
@@ -181,6 +198,7 @@ async function main(): Promise<void> {
       watches,
       burst: { files: o.burst, dirs: bdirs, writerMs: bw.last - bw.first, lagMs: lag, error: burstError || undefined },
       diff,
+      notes,
     });
 
     let compare: { label: string; readyMs: number; rssKb: number } | null = null;
@@ -204,7 +222,7 @@ async function main(): Promise<void> {
     out.push(
       `sersync-ts scale benchmark — ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
       `load average before: ${res.loadBefore as string}; at CLI start: ${res.loadAtStart as string}; after: ${loadAvg()}`,
-      `tree: ${fileCount.toLocaleString('en')} empty files in ${dirCount.toLocaleString('en')} directories, written in ${(treeMs / 1000).toFixed(1)} s (page cache warm)`,
+      `tree: ${fileCount.toLocaleString('en')} empty files in ${dirCount.toLocaleString('en')} directories${reused ? ' (reused)' : `, written in ${(treeMs / 1000).toFixed(1)} s`} (page cache warm)`,
       '',
       '| measure | value |',
       '|:--|--:|',
@@ -227,7 +245,10 @@ async function main(): Promise<void> {
     if (!o.keep) {
       process.stderr.write('[scale] removing the tree\n');
       await rmrf(base);
-    } else process.stderr.write(`[scale] tree kept in ${src}\n`);
+    } else {
+      await rmrf(work);
+      process.stderr.write(`[scale] tree kept in ${src} (again: --reuse ${base})\n`);
+    }
   }
   process.stdout.write(`${out.join('\n')}\n`);
   if (o.json) fs.writeFileSync(o.json, JSON.stringify(res, null, 2));
