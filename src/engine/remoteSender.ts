@@ -73,6 +73,12 @@ export class RemoteSender {
   private paused = false;
   private idleWaiters: Array<() => void> = [];
   private lastCauseLogged: string | null = null;
+  /** The last failed attempt (for recording changes made while the remote is down). */
+  private lastFailure: RsyncResult | null = null;
+  /** Changes marked while the remote is down, to be recorded in the fail log at once. */
+  private downMarks = new Map<BytePath, OpKind>();
+  /** Paths already recorded that way during this outage (not recorded again when they fail). */
+  private recordedWhileDown = new Set<BytePath>();
   readonly status: SenderStatus;
 
   constructor(private readonly o: SenderOptions) {
@@ -95,6 +101,10 @@ export class RemoteSender {
 
   mark(rel: BytePath, kind: OpKind, now: number, readyAt = now): void {
     this.queue.mark(rel, kind, now, readyAt);
+    // While the remote is down a change would only fail: record it for replay
+    // now (cron's --replay-faillog sees it), not at the next probe, which may be
+    // the backoff cap away.
+    if (this.failStreak > 0) this.downMarks.set(rel, kind);
     this.o.hooks.onMarked?.(this.o.index, rel, kind);
     this.kick();
   }
@@ -155,8 +165,18 @@ export class RemoteSender {
     return { ...this.status };
   }
 
+  private recordDownMarks(): void {
+    if (this.downMarks.size === 0 || !this.lastFailure) return;
+    const ops: PushOp[] = [...this.downMarks].map(([rel, kind]) => ({ rel, kind }));
+    this.downMarks.clear();
+    ops.forEach((op) => this.recordedWhileDown.add(op.rel));
+    this.o.hooks.onFailed(this.o.index, ops, this.lastFailure);
+  }
+
   private dispatch(): void {
-    if (this.stopped || this.paused) return;
+    if (this.stopped) return;
+    this.recordDownMarks();
+    if (this.paused) return;
     const now = Date.now();
     if (now < this.blockedUntil) {
       this.armTimer(this.blockedUntil);
@@ -274,7 +294,9 @@ export class RemoteSender {
     // Record for replay once per op: when the immediate retry failed too, or at
     // the first failure while the remote is down (attempts then skips to 2,
     // "recorded"; later failures of the same op are already in the fail log).
-    const toRecord = unfinished.filter((op) => op.attempts === 1 || (wasDown && op.attempts === 0));
+    const toRecord = unfinished.filter(
+      (op) => !this.recordedWhileDown.has(op.rel) && (op.attempts === 1 || (wasDown && op.attempts === 0)),
+    );
     if (toRecord.length) {
       this.o.hooks.onFailed(this.o.index, toRecord.map((op) => ({ rel: op.rel, kind: op.kind })), failed.result);
     }
@@ -297,6 +319,8 @@ export class RemoteSender {
     }
     this.failStreak = 0;
     this.blockedUntil = 0;
+    this.downMarks.clear();
+    this.recordedWhileDown.clear();
     this.lastCauseLogged = null;
     this.status.lastSuccessAt = now;
     if (recovered) this.o.hooks.onRecovered?.(this.o.index);
@@ -304,6 +328,7 @@ export class RemoteSender {
 
   private onFailure(result: RsyncResult, now: number): void {
     this.failStreak++;
+    this.lastFailure = result;
     this.status.failures++;
     this.status.lastFailureAt = now;
     const cause = summarizeFailure(result);

@@ -157,7 +157,9 @@ describe('watch limit: at run time', () => {
     t.diagnostic(`copy converged in ${first} ms, appends in ${second} ms; ${reconciliations(m)}; said: ${JSON.stringify(lines.slice(0, 3))}`);
     await t.test(
       'says the watch limit is the cause, with the sysctl to raise',
-      () => {
+      async () => {
+        // The failed rebuild reports after its subscribe gave up: wait for either outcome.
+        await cli.waitForOutput(/fs\.inotify\.max_user_watches|watches rebuilt/, 20_000);
         assert.match(cli.output, /fs\.inotify\.max_user_watches/);
         assert.doesNotMatch(cli.output, /watches rebuilt/);
       },
