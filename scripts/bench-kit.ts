@@ -333,12 +333,17 @@ export const inotifyLoop: ToolSpec = {
 };
 
 /** One plain rsync of `src` through the daemon (the floor, and the pre-sync of a starting tree). */
-export async function plainRsync(src: string, daemon: RsyncDaemon): Promise<{ ms: number; code: number | null; stderr: string }> {
+export async function plainRsync(
+  src: string,
+  daemon: RsyncDaemon,
+  what: string[] = ['--delete', './'],
+  extra: string[] = [],
+): Promise<{ ms: number; code: number | null; stderr: string }> {
   const t0 = nowMs();
   return new Promise((resolve, reject) => {
     const child = spawn(
       'rsync',
-      [COMMON_PARAMS, '--delete', './', `${daemon.user}@127.0.0.1::www/`, `--port=${daemon.port}`, `--password-file=${daemon.passwordFile}`],
+      [COMMON_PARAMS, ...extra, ...what, `${daemon.user}@127.0.0.1::www/`, `--port=${daemon.port}`, `--password-file=${daemon.passwordFile}`],
       { cwd: src, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';

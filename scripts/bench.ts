@@ -22,8 +22,11 @@
 //            and the reaped children's cutime+cstime of the whole process group,
 //            from ready until it is idle again after convergence), the daemon's
 //            CPU, peak RSS (VmHWM) of the tool's main process
-//   floor    one plain `rsync -artuz --delete ./ daemon` of the final tree
-//            (churn, large), after the same writer made the same change
+//   floor    what rsync alone takes, through the same daemon: for latency, one
+//            `rsync -artuz -R ./file` (sersync2's per-file shape, TCP_NODELAY)
+//            right after each close; for burst, churn and large, one plain
+//            `rsync -artuz --delete ./ daemon` of the final tree after the same
+//            writer made the same change
 //
 // Options: --tools sersync-ts,lsyncd-0,lsyncd-1,loop   --scenarios latency,burst,churn,large
 //          --quick (smaller sizes)  --json FILE  --large-mib N  --burst-files N
@@ -252,6 +255,40 @@ class Bench {
     });
   }
 
+  /**
+   * The latency floor: each 1 KiB file pushed by one rsync of that file in
+   * sersync2's per-file shape (`-artuz -R ./f`, with TCP_NODELAY as sersync-ts
+   * runs it), started right after the close: close → visible, same poller.
+   */
+  async latencyFloor(): Promise<void> {
+    const o = this.o;
+    await this.run('latency', null, async () => {}, async (src) => {
+      const m: Record<string, number> = {};
+      for (const [tag, ph] of [['A', o.latencyA], ['B', o.latencyB]] as const) {
+        const xs: number[] = [];
+        const n = Math.min(ph.n, 30);
+        for (let i = 0; i < n; i++) {
+          const content = fileContent(i, 7).subarray(0, 1024);
+          const name = `lat-${tag}-${i}`;
+          fs.writeFileSync(path.join(src, name), content);
+          const closed = nowMs();
+          const r = await plainRsync(src, this.daemon, [`./${name}`], ['-R', '--sockopts=TCP_NODELAY']);
+          if (r.code !== 0) throw new Error(`floor rsync failed (${r.code}): ${r.stderr.trim()}`);
+          const dstFile = path.join(this.dst, name);
+          while (!fs.existsSync(dstFile)) await sleep(1);
+          xs.push(nowMs() - closed);
+          await sleep(Math.min(ph.spacing, 100));
+        }
+        const srt = [...xs].sort((a, b) => a - b);
+        m[`p50${tag}`] = quantile(srt, 0.5);
+        m[`p90${tag}`] = quantile(srt, 0.9);
+        m[`p99${tag}`] = quantile(srt, 0.99);
+        m[`max${tag}`] = srt.at(-1) ?? NaN;
+      }
+      return m;
+    });
+  }
+
   /** n new 1 KiB files, `spacing` ms apart; each: close → the module holds the whole file. */
   private async latencyPhase(src: string, tag: string, n: number, spacing: number): Promise<number[]> {
     const dst = this.dst;
@@ -294,11 +331,17 @@ class Bench {
     return out;
   }
 
-  async burst(spec: ToolSpec): Promise<void> {
+  async burst(spec: ToolSpec | null): Promise<void> {
     const o = this.o;
     await this.run('burst', spec, async () => {}, async (src) => {
       const exp = new Expectation();
       for (const [rel, c] of burstFiles(o.burstFiles, o.burstDirs, 'burst', 0)) exp.want(rel, c);
+      if (!spec) {
+        const w = await runWriter(BURST_WRITER, [src, String(o.burstFiles), String(o.burstDirs), 'burst', '0']);
+        const r = await plainRsync(src, this.daemon);
+        if (r.code !== 0) throw new Error(`floor rsync failed (${r.code}): ${r.stderr.trim()}`);
+        return { lag: r.ms, writer: w.last - w.first, total: w.last - w.first + r.ms };
+      }
       let done = false;
       const conv = pollUntil(exp, this.dst, () => done, 300_000);
       const w = await runWriter(BURST_WRITER, [src, String(o.burstFiles), String(o.burstDirs), 'burst', '0']).finally(() => (done = true));
@@ -444,13 +487,13 @@ function report(b: Bench): { text: string; failed: boolean } {
   if (o.scenarios.includes('latency')) {
     for (const [tag, ph] of [['A', A], ['B', B]] as const) {
       for (const q of ['p50', 'p90', 'p99', 'max']) {
-        row(`latency ${ph.n}×${ph.spacing} ms ${q}`, (t) => (t === 'floor' ? '' : cell(t, 'latency', `${q}${tag}`)));
+        row(`latency ${ph.n}×${ph.spacing} ms ${q}`, (t) => cell(t, 'latency', `${q}${tag}`));
       }
     }
   }
   if (o.scenarios.includes('burst')) {
-    row(`burst ${o.burstFiles} files: writer`, (t) => (t === 'floor' ? '' : cell(t, 'burst', 'writer')));
-    row(`burst: lag after last write`, (t) => (t === 'floor' ? '' : cell(t, 'burst', 'lag')));
+    row(`burst ${o.burstFiles} files: writer`, (t) => cell(t, 'burst', 'writer'));
+    row(`burst: lag after last write`, (t) => cell(t, 'burst', 'lag'));
   }
   if (o.scenarios.includes('churn')) {
     row('churn: writer', (t) => cell(t, 'churn', 'writer'));
@@ -571,6 +614,8 @@ async function main(): Promise<void> {
         else if (sc === 'large') await b.large(spec);
         else throw new Error(`unknown scenario ${sc}`);
       }
+      if (sc === 'latency') await b.latencyFloor();
+      if (sc === 'burst') await b.burst(null);
       if (sc === 'churn') await b.churn(null);
       if (sc === 'large') await b.large(null);
     }
