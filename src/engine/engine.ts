@@ -123,7 +123,7 @@ export class Engine {
     });
     this.dirMemory = o.dryRun ? new DirMemory(o.root) : null;
     const execute: Executor =
-      o.execute ?? ((inv) => runRsync(inv, { timeoutMs: rsyncTimeoutMs(o.config) }));
+      o.execute ?? ((inv, _remote, signal) => runRsync(inv, { timeoutMs: rsyncTimeoutMs(o.config), ...(signal ? { signal } : {}) }));
     this.senders = o.config.remotes.map(
       (remote, index) =>
         new RemoteSender({

@@ -11,9 +11,17 @@ import { buildPush, type PushOp, type RsyncInvocation } from '../rsync/argv.js';
 import type { RsyncResult } from '../rsync/run.js';
 import { type BytePath, display, joinPath } from '../util/bytepath.js';
 import { lstatOrNull } from './intake.js';
-import { settleUntil } from './settle.js';
+import { MAX_SETTLE_MS, settleUntil } from './settle.js';
 
-export type Executor = (inv: RsyncInvocation, remote: Remote) => Promise<RsyncResult>;
+/** Runs one rsync call; `signal` cuts it short (a newer change made it moot). */
+export type Executor = (inv: RsyncInvocation, remote: Remote, signal?: AbortSignal) => Promise<RsyncResult>;
+
+/**
+ * A one-file push running at least this long is cut short when the file
+ * changes again (it is still being written: the push would deliver a stale
+ * copy and then the file would go out a second time, by delta transfer).
+ */
+export const SUPERSEDE_AFTER_MS = 50;
 
 export interface SenderHooks {
   /** Every op of `ops` reached the remote (or needs no push any more). */
@@ -72,6 +80,8 @@ export class RemoteSender {
   private stopped = false;
   private paused = false;
   private idleWaiters: Array<() => void> = [];
+  /** One-file pushes in flight, by path (supersede()). */
+  private readonly singles = new Map<BytePath, { ac: AbortController; startedAt: number; firstSeen: number; superseded: boolean }>();
   private lastCauseLogged: string | null = null;
   /** The last failed attempt (for recording changes made while the remote is down). */
   private lastFailure: RsyncResult | null = null;
@@ -101,6 +111,7 @@ export class RemoteSender {
 
   mark(rel: BytePath, kind: OpKind, now: number, readyAt = now): void {
     this.queue.mark(rel, kind, now, readyAt);
+    this.supersede(rel, now);
     // While the remote is down a change would only fail: record it for replay
     // now (cron's --replay-faillog sees it), not at the next probe, which may be
     // the backoff cap away.
@@ -245,16 +256,34 @@ export class RemoteSender {
     return ops.filter((op) => !later.has(op.rel));
   }
 
+  /**
+   * rel changed again (it was just marked): if a long one-file push of it is
+   * running, stop it — the pending op pushes the newer state once the file is
+   * quiet. Not for a file that has been changing for MAX_SETTLE_MS already (a
+   * file written without pause must still arrive now and then).
+   */
+  private supersede(rel: BytePath, now: number): void {
+    const s = this.singles.get(rel);
+    if (!s || s.superseded || now - s.startedAt < SUPERSEDE_AFTER_MS || now - s.firstSeen >= MAX_SETTLE_MS) return;
+    s.superseded = true;
+    s.ac.abort();
+  }
+
   private async run(taken: PendingOp[]): Promise<void> {
     const ops = await this.postponeUnsettled(taken);
     if (ops.length === 0) return;
     const invs = this.invocationsFor(ops);
     const covered = new Set<BytePath>();
+    const superseded = new Set<BytePath>();
     let failed: { inv: RsyncInvocation; result: RsyncResult } | null = null;
     for (const inv of invs) {
       let result: RsyncResult;
+      // A one-file push can be cut short by a newer change of the file (supersede()).
+      const one = inv.paths.length === 1 && inv.paths[0]!.kind === 'file' && !inv.covered?.length ? ops.find((op) => op.rel === inv.paths[0]!.rel) : undefined;
+      const single = one ? { ac: new AbortController(), startedAt: Date.now(), firstSeen: one.firstSeen, superseded: false } : null;
+      if (one && single) this.singles.set(one.rel, single);
       try {
-        result = await this.o.execute(inv, this.o.remote);
+        result = await this.o.execute(inv, this.o.remote, single?.ac.signal);
       } catch (e) {
         result = {
           exitCode: null,
@@ -264,8 +293,15 @@ export class RemoteSender {
           classification: 'transient',
         };
       }
+      if (one && this.singles.get(one.rel) === single) this.singles.delete(one.rel);
       this.o.hooks.onAttempt?.(this.o.index, inv, result);
       this.status.pushes++;
+      if (one && single?.superseded && result.canceled) {
+        // Moot, not failed: the newer mark that cut it short is pending (or
+        // covered by a pending directory push) and delivers the file.
+        superseded.add(one.rel);
+        continue;
+      }
       if (result.classification === 'ok' || result.classification === 'vanished') {
         const done = [...inv.paths, ...(inv.covered ?? [])];
         done.forEach((p) => covered.add(p.rel));
@@ -279,14 +315,15 @@ export class RemoteSender {
     const now = Date.now();
     if (!failed) {
       // Ops the builder dropped (e.g. swallowed by a directory push) are delivered too.
-      const rest = ops.filter((op) => !covered.has(op.rel));
+      const rest = ops.filter((op) => !covered.has(op.rel) && !superseded.has(op.rel));
       if (rest.length) this.o.hooks.onDelivered(this.o.index, rest.map((op) => ({ rel: op.rel, kind: op.kind })));
       this.queue.done(ops, true, now);
-      this.onSuccess(now);
+      // (A call cut short says nothing about the remote.)
+      if (covered.size > 0 || superseded.size === 0) this.onSuccess(now);
       return;
     }
     this.queue.done(ops, false, now);
-    const unfinished = ops.filter((op) => !covered.has(op.rel));
+    const unfinished = ops.filter((op) => !covered.has(op.rel) && !superseded.has(op.rel));
     // A remote already known to be down gets no immediate retry (it would only
     // double the probes); its fresh failures are recorded at once instead.
     const wasDown = this.failStreak > 0;
