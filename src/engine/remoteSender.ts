@@ -89,6 +89,12 @@ export class RemoteSender {
   private downMarks = new Map<BytePath, OpKind>();
   /** Paths already recorded that way during this outage (not recorded again when they fail). */
   private recordedWhileDown = new Set<BytePath>();
+  /**
+   * Ops that failed once and wait for their immediate retry. Another call
+   * failing meanwhile blocks the remote for the backoff, and the retry (which
+   * would record them) waits with it: they are recorded then.
+   */
+  private awaitingRetry = new Map<BytePath, OpKind>();
   readonly status: SenderStatus;
 
   constructor(private readonly o: SenderOptions) {
@@ -270,6 +276,7 @@ export class RemoteSender {
   }
 
   private async run(taken: PendingOp[]): Promise<void> {
+    for (const op of taken) this.awaitingRetry.delete(op.rel); // its retry is this call
     const ops = await this.postponeUnsettled(taken);
     if (ops.length === 0) return;
     const invs = this.invocationsFor(ops);
@@ -341,12 +348,29 @@ export class RemoteSender {
     if (retryNow) {
       this.status.retries++;
       this.blockedUntil = 0; // the first failure is retried at once, as sersync2 does
+    } else {
+      // The remote is blocked for the backoff now: ops still waiting for their
+      // immediate retry (failed once in a call that ran alongside) will not get
+      // it soon, so they are recorded now.
+      this.recordAwaitingRetry(failed.result);
     }
     for (const op of unfinished) {
       const fresh = op.attempts === 0;
       const attempts = fresh && wasDown ? 2 : op.attempts + 1;
+      if (fresh && retryNow) this.awaitingRetry.set(op.rel, op.kind);
       this.queue.requeue({ ...op, attempts }, now, fresh && retryNow ? now : this.blockedUntil);
     }
+  }
+
+  private recordAwaitingRetry(result: RsyncResult): void {
+    const ops: PushOp[] = [];
+    for (const [rel, kind] of this.awaitingRetry) {
+      if (this.recordedWhileDown.has(rel)) continue;
+      this.recordedWhileDown.add(rel);
+      ops.push({ rel, kind });
+    }
+    this.awaitingRetry.clear();
+    if (ops.length) this.o.hooks.onFailed(this.o.index, ops, result);
   }
 
   private onSuccess(now: number): void {
@@ -358,6 +382,7 @@ export class RemoteSender {
     this.blockedUntil = 0;
     this.downMarks.clear();
     this.recordedWhileDown.clear();
+    this.awaitingRetry.clear();
     this.lastCauseLogged = null;
     this.status.lastSuccessAt = now;
     if (recovered) this.o.hooks.onRecovered?.(this.o.index);
