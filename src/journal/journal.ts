@@ -7,6 +7,9 @@
 //     W <len>:<dev>:<ino>\n                         the watch root's identity (first record)
 //     M <remoteIndex> <f|d|x> <len>:<rel bytes>\n    marked (file, dir, delete)
 //     D <remoteIndex> <len>:<rel bytes>\n            delivered
+//     R 0:\n / C 0:\n                              a reconciliation is owed / no longer
+//                                                  owed (sweepDebt.ts: a stream's repair
+//                                                  had not run); the last one wins
 // Replaying the records in order gives the live set: M adds (remote, rel), D
 // removes it. A torn last record (crash mid-write) ends the parse. The W
 // record lets the next start notice that the watch root is not the directory
@@ -86,6 +89,8 @@ export interface ParsedJournal {
   records: number;
   /** Bytes at the end that are not a complete record (a torn write), 0 normally. */
   tornBytes: number;
+  /** The last R/C record was R: the run that wrote it owed a reconciliation. */
+  reconcileOwed: boolean;
 }
 
 /** Parse journal bytes (a byte string) into the live set. Pure. */
@@ -94,6 +99,7 @@ export function parseJournal(text: BytePath): ParsedJournal {
   let pos = 0;
   let records = 0;
   let rootId: string | null = null;
+  let reconcileOwed = false;
   const num = (): number | null => {
     let end = pos;
     while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
@@ -111,9 +117,10 @@ export function parseJournal(text: BytePath): ParsedJournal {
     const start = pos;
     const type = text[pos++];
     let kind: PushKind | undefined;
-    let ok = (type === 'M' || type === 'D' || type === 'W') && expect(' ');
-    const ri = !ok ? null : type === 'W' ? 0 : num();
-    ok = ok && ri !== null && (type === 'W' || expect(' '));
+    const bare = type === 'W' || type === 'R' || type === 'C'; // no remote index
+    let ok = (type === 'M' || type === 'D' || bare) && expect(' ');
+    const ri = !ok ? null : bare ? 0 : num();
+    ok = ok && ri !== null && (bare || expect(' '));
     if (ok && type === 'M') {
       kind = CODE_KIND[text[pos] ?? ''];
       pos++;
@@ -124,11 +131,13 @@ export function parseJournal(text: BytePath): ParsedJournal {
     const rel = ok ? text.slice(pos, pos + len!) : '';
     if (ok) pos += len!;
     ok = ok && expect('\n');
-    if (!ok) return { live: [...live.values()], rootId, records, tornBytes: text.length - start };
+    if (!ok) return { live: [...live.values()], rootId, records, tornBytes: text.length - start, reconcileOwed };
     records++;
     const k = `${ri}\0${rel}`;
     if (type === 'W') {
       rootId = rel;
+    } else if (type === 'R' || type === 'C') {
+      reconcileOwed = type === 'R';
     } else if (type === 'M') {
       const e = live.get(k);
       if (e) e.kind = kind!;
@@ -137,7 +146,7 @@ export function parseJournal(text: BytePath): ParsedJournal {
       live.delete(k);
     }
   }
-  return { live: [...live.values()], rootId, records, tornBytes: 0 };
+  return { live: [...live.values()], rootId, records, tornBytes: 0, reconcileOwed };
 }
 
 export class Journal {
@@ -157,7 +166,11 @@ export class Journal {
   readonly stats = { records: 0, groups: 0, bytes: 0, truncations: 0, compactions: 0 };
   /** After open(): the watch root is not the directory the old records were made in. */
   rootChanged = false;
+  /** After open(): the previous run stopped owing a reconciliation (R record). */
+  reconcileOwedAtOpen = false;
   private rootId = '';
+  /** A reconciliation is owed (kept across compactions and truncations). */
+  private reconcileOwed = false;
 
   constructor(private readonly o: JournalOptions) {
     this.file = toBuffer(o.file);
@@ -184,6 +197,8 @@ export class Journal {
       const data = await fsp.readFile(this.file);
       const p = parseJournal(fromBuffer(data));
       live = p.live;
+      this.reconcileOwedAtOpen = p.reconcileOwed;
+      this.reconcileOwed ||= p.reconcileOwed; // (or owed already by this run, before open)
       this.rootChanged = live.length > 0 && p.rootId !== this.rootId;
       if (p.tornBytes) this.o.log.warn(`journal ${display(this.o.file)}: ignored a torn record at the end (${p.tornBytes} bytes; the last write before a crash)`);
     } catch (e) {
@@ -192,6 +207,14 @@ export class Journal {
     await this.writeCompacted(live.map((e) => markRecord(e.remoteIndex, e.rel, e.kind)).join(''));
     if (this.buf.length) this.schedule();
     return live;
+  }
+
+  /** A reconciliation is owed (true) or no longer (false): recorded when it changes. */
+  setReconcileOwed(owed: boolean): void {
+    if (this.closed || owed === this.reconcileOwed) return;
+    this.reconcileOwed = owed;
+    this.buf.push(owed ? 'R 0:\n' : 'C 0:\n');
+    this.schedule();
   }
 
   /** While paused, marks are not recorded (re-marking what open() returned: it is already on disk). */
@@ -279,7 +302,7 @@ export class Journal {
     this.stats.groups++;
     this.stats.bytes += data.length;
     // Nothing pending anywhere and nothing unwritten: every M has its D.
-    if (this.buf.length === 0 && this.size > 0 && this.o.idle()) {
+    if (this.buf.length === 0 && this.size > 0 && !this.reconcileOwed && this.o.idle()) {
       await this.fh!.truncate(0);
       this.size = 0;
       this.stats.truncations++;
@@ -303,7 +326,8 @@ export class Journal {
   private async writeCompacted(text: string): Promise<void> {
     const dir = path.dirname(this.file.toString('latin1'));
     const tmp = Buffer.from(`${this.file.toString('latin1')}.${process.pid}.tmp`, 'latin1');
-    const data = Buffer.from(text === '' ? '' : rootRecord(this.rootId) + text, 'latin1');
+    const body = (this.reconcileOwed ? 'R 0:\n' : '') + text;
+    const data = Buffer.from(body === '' ? '' : rootRecord(this.rootId) + body, 'latin1');
     const fh = await fsp.open(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
     try {
       await fh.writeFile(data);

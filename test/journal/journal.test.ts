@@ -35,6 +35,7 @@ describe('journal records (pure)', () => {
       rootId: null,
       records: 6,
       tornBytes: 0,
+      reconcileOwed: false,
     });
   });
 
@@ -210,5 +211,39 @@ describe('journal on disk', () => {
     t.j.marked(0, 'gone-meanwhile', 'file');
     await t.j.close();
     assert.deepEqual(onDisk(t.file).live, [{ remoteIndex: 0, rel: 'a', kind: 'file' }]);
+  });
+
+  it('a reconciliation owed (R) survives truncation, compaction and a clean close, and is read back at the next open', async () => {
+    const t = await journalIn({ flushMs: 5, compactBytes: 2000 });
+    await t.j.open();
+    t.j.setReconcileOwed(true);
+    t.j.marked(0, 'a', 'file');
+    t.j.delivered(0, [{ rel: 'a', kind: 'file' }], () => false);
+    await t.j.flush();
+    assert.equal(t.j.stats.truncations, 0, 'not truncated while a reconciliation is owed');
+    assert.equal(onDisk(t.file).reconcileOwed, true);
+    await t.j.compact();
+    assert.deepEqual(onDisk(t.file), { ...onDisk(t.file), live: [], reconcileOwed: true });
+    await t.j.close();
+    assert.ok(fs.existsSync(t.file), 'a clean close keeps the file');
+
+    const next = new Journal({ file: t.file, root: t.dir, log: captureLog(), live: t.eng.live, idle: t.eng.idle, flushMs: 5 });
+    await next.open();
+    assert.equal(next.reconcileOwedAtOpen, true);
+    assert.equal(onDisk(t.file).reconcileOwed, true, 'still owed until paid');
+    next.setReconcileOwed(false);
+    await next.flush();
+    assert.equal(onDisk(t.file).reconcileOwed, false, 'C: paid');
+    await next.close();
+    assert.equal(fs.existsSync(t.file), false, 'nothing pending, nothing owed: no file');
+  });
+
+  it('R and C records: the last one wins; a torn one is ignored', () => {
+    assert.equal(parseJournal('R 0:\n').reconcileOwed, true);
+    assert.equal(parseJournal('R 0:\nC 0:\n').reconcileOwed, false);
+    assert.equal(parseJournal('C 0:\nR 0:\n' + markRecord(0, 'a', 'file')).reconcileOwed, true);
+    const torn = parseJournal('C 0:\nR 0');
+    assert.equal(torn.reconcileOwed, false);
+    assert.equal(torn.tornBytes, 3);
   });
 });
