@@ -18,6 +18,7 @@ import { DirMemory } from './dirMemory.js';
 import { hasSubdirectories, Intake, lstatOrNull } from './intake.js';
 import { type Executor, RemoteSender, type SenderStatus } from './remoteSender.js';
 import { StreamSweep } from './streamSweep.js';
+import { SweepDebt } from './sweepDebt.js';
 
 export interface EngineHooks {
   /** An op reached every remote (chained plugins run here). */
@@ -26,6 +27,8 @@ export interface EngineHooks {
   onFailed?(remote: Remote, remoteIndex: number, ops: PushOp[], result: RsyncResult): void;
   /** Something may have been missed: the owner runs a reconciliation (full sync). */
   onReconcileNeeded?(reason: string): void;
+  /** A repair of possibly lost events is owed (true) or not any more (false): keep it on disk (sweepDebt.ts). */
+  onSweepDebt?(owed: boolean): void;
   onAttempt?(remoteIndex: number, ops: PushOp[], result: RsyncResult): void;
   /** Raw hints, for plugins in `-m` mode and debug output. */
   onHints?(hints: Hint[]): void;
@@ -107,7 +110,15 @@ export class Engine {
   private rateWindow = { start: 0, events: 0, flagged: false };
   private readonly intakeStage: Intake;
   /** Re-pushes directories active during an event stream (the watcher's flush race). */
-  private readonly sweep = new StreamSweep({ onSweep: (dirs) => void this.sweepDirs(dirs) });
+  private readonly sweep = new StreamSweep({
+    onSweep: (dirs) => {
+      this.sweepRun = this.sweepDirs(dirs).catch((e) => this.o.log.error(`sweep failed: ${(e as Error).message}`));
+    },
+    onStreamStart: () => this.sweepDebt.owe('stream', Date.now()),
+  });
+  private sweepRun: Promise<void> = Promise.resolve();
+  /** The sweeps and reconciliations still owed (kept on disk by the journal: a stop or crash before them must not lose events). */
+  readonly sweepDebt = new SweepDebt((owed) => this.o.hooks?.onSweepDebt?.(owed));
   /** Directories being written to right now, watched without @parcel/watcher's debounce. */
   private readonly hotDirs: HotDirs | null;
   private readonly dirMemory: DirMemory | null; // issue 10: --dry-run only
@@ -316,17 +327,38 @@ export class Engine {
     // the hints have been quiet for a moment, at most 3 s, so they are recorded.
     const drainStart = Date.now();
     const QUIET_MS = 200;
-    while (this.watcher && Date.now() - drainStart < 3000) {
+    let drained = true;
+    while (this.watcher) {
       const since = Date.now() - Math.max(this.lastHintAt, drainStart);
       if (since >= QUIET_MS) break;
+      if (Date.now() - drainStart >= 3000) {
+        drained = false; // still streaming: what is left in the kernel queue is lost
+        break;
+      }
       await new Promise((r) => setTimeout(r, QUIET_MS - since));
     }
     this.stopping = true;
     this.hotDirs?.stop();
-    this.sweep.stop();
+    // The sweep a stream still owes would never run: do what can be done now
+    // (its directories become pending dir pushes, recorded like any change);
+    // a sweep of the root, or one that needs the filter, stays owed on disk
+    // and the next start reconciles.
+    const owed = this.sweep.takeOwed();
     if (this.rootTimer) clearInterval(this.rootTimer);
     await this.watcher?.stop();
     await this.intakeChain.catch(() => {});
+    await this.sweepRun;
+    if (owed) {
+      const now = Date.now();
+      const full = owed.dirs.includes('') || this.filter.active || this.rootLost;
+      if (!this.filter.active && !this.rootLost) await this.markDirs(owed.dirs, now); // (skips the root)
+      this.sweepDebt.pay('stream');
+      if (full) this.sweepDebt.owe('reconcile', now);
+    }
+    if (!drained) {
+      this.o.log.warn('stopped while events were still arriving: the next start reconciles');
+      this.sweepDebt.owe('reconcile', Date.now());
+    }
     this.senders.forEach((s) => s.stop());
     await Promise.race([
       Promise.all(this.senders.map((s) => s.whenIdle())),
@@ -336,8 +368,12 @@ export class Engine {
   }
 
   private onHints(hints: Hint[], batchSize: number): void {
-    if (this.stopping) return;
     this.lastHintAt = Date.now();
+    if (this.stopping) {
+      // Still on their way when the stop began: taken in (and so recorded), not swept.
+      if (this.watcher) this.queueIntake(hints);
+      return;
+    }
     if (this.o.log.isDebug()) {
       for (const h of hints) this.o.log.debug(`event ${h.kind} ${JSON.stringify(display(h.rel))}`);
     }
@@ -349,7 +385,11 @@ export class Engine {
       this.o.hooks?.onReconcileNeeded?.(`event storm (${batchSize} events in one batch)`);
     }
     this.noteRate(batchSize);
-    // Batches are classified one after another so that their order is kept.
+    this.queueIntake(hints);
+  }
+
+  /** Batches are classified one after another so that their order is kept. */
+  private queueIntake(hints: Hint[]): void {
     this.intakeChain = this.intakeChain
       .then(() => this.intake(hints))
       .catch((e) => this.o.log.error(`event intake failed: ${(e as Error).message}`));
@@ -362,15 +402,24 @@ export class Engine {
    * is covered by one reconciliation instead of a push of everything below it.
    */
   private async sweepDirs(dirs: BytePath[]): Promise<void> {
-    if (this.stopping || this.rootLost) return;
+    if (this.stopping) return;
+    const now = Date.now();
     // A recursive push knows nothing of the main filter's regexes: it would
     // send excluded files. With a filter, one reconciliation (its list mode
-    // applies the filter) does the sweep instead.
-    if (dirs.includes('') || this.filter.active) {
-      this.o.hooks?.onReconcileNeeded?.('events may have been dropped in a stream (watcher flush race)');
-      return;
+    // applies the filter) does the sweep instead. (A lost root asks for one
+    // when it is back.)
+    if (dirs.includes('') || this.filter.active || this.rootLost) {
+      this.sweepDebt.owe('reconcile', now);
+      if (!this.rootLost) this.o.hooks?.onReconcileNeeded?.('events may have been dropped in a stream (watcher flush race)');
+    } else {
+      await this.markDirs(dirs, now);
     }
-    const now = Date.now();
+    // Paid, unless a new stream began meanwhile (its own sweep pays then).
+    if (!this.sweep.streaming) this.sweepDebt.pay('stream');
+  }
+
+  /** Push these directories again (recursive), on every remote; skips what is gone or excluded. */
+  private async markDirs(dirs: BytePath[], now: number): Promise<void> {
     for (const dir of dirs) {
       if (dir === '' || this.filter.excludesRuntime(dir) || this.filter.insideStartupExcludedDir(dir)) continue;
       const st = await lstatOrNull(joinPath(this.o.root, dir));
@@ -426,9 +475,7 @@ export class Engine {
     if (this.o.log.isDebug()) {
       for (const h of hints) this.o.log.debug(`event ${h.kind} ${JSON.stringify(display(h.rel))}`);
     }
-    this.intakeChain = this.intakeChain
-      .then(() => this.intake(hints))
-      .catch((e) => this.o.log.error(`event intake failed: ${(e as Error).message}`));
+    this.queueIntake(hints);
   }
 
   /**

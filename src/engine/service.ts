@@ -77,6 +77,8 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
   let reconciler: Reconciler | null = null;
   await engine.start();
   await persist.attach(engine); // issue 5: re-queue what a killed previous run had not delivered (journal)
+  // The previous run stopped (or died) before repairing an event stream: it may have lost events.
+  if (persist.inheritedSweepDebt) engine.sweepDebt.owe('inherited', 0);
   // issue 10: full syncs and reconciliation are made below; a signal from now on must find the handlers
   // (a SIGTERM just after `watch path is:` used to kill the process with the default action).
   let fullSync: ReturnType<typeof startFullSyncs> = null;
@@ -102,10 +104,22 @@ export async function startService(config: Config, opts: CliOptions): Promise<nu
   ops.attach(engine); // ops (issue 8): status/metrics live; tells a waiting `-d` parent "ready"
   persist.start(); // issue 5: fail-log replay schedule
   // --- full sync (issue 6): -r now that watching has started (changes made meanwhile are caught), crontab ---
-  fullSync = startFullSyncs({ config, opts, root, engine, log, onDone: (r, ms) => ops.fullSyncDone(r, ms) });
+  fullSync = startFullSyncs({
+    config,
+    opts,
+    root,
+    engine,
+    log,
+    onDone: (r, ms) => ops.fullSyncDone(r, ms),
+    onCompleteSync: (startedAt) => engine.sweepDebt.paidByFullSync(startedAt), // also pays what -r covers
+  });
   // --- end full sync ---
   // --- blind spots (issue 4): reconciliation on suspicion, periodic audit, delete guardrail ---
   if (fullSync && !opts.dryRun) reconciler = attachReconciliation({ config, engine, root, fullSync, log });
+  if (persist.inheritedSweepDebt && !opts.fullSyncAtStart) {
+    log.warn('the previous run stopped while events were arriving, before it could check for lost ones: reconciling');
+    reconciler?.request('the previous run stopped during an event stream');
+  }
   // --- end blind spots ---
   return null;
 }

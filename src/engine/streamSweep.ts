@@ -8,6 +8,11 @@
 // once the stream has been quiet for a moment, push them again (recursive,
 // with --delete: rsync's quick check makes it cheap). Isolated events (one
 // batch, no stream) cannot have been cut off this way and are not swept.
+//
+// A sweep that is due is a debt: when the process stops (or dies) mid-stream
+// the sweep never runs. `onStreamStart` lets the caller record the debt on
+// disk (the journal), `onSweep` pays it, and `takeOwed()` hands it over at a
+// graceful stop.
 import { type BytePath, parentOf } from '../util/bytepath.js';
 
 export interface StreamSweepOptions {
@@ -18,6 +23,14 @@ export interface StreamSweepOptions {
   /** More directories than this: sweep the root instead (one reconciliation). */
   maxDirs?: number;
   onSweep: (dirs: BytePath[]) => void;
+  /** A stream began (its second batch arrived): a sweep is owed from now on. */
+  onStreamStart?: () => void;
+}
+
+/** The sweep a stream still owes (takeOwed()). */
+export interface OwedSweep {
+  /** Directories to push again; '' (the root) means a reconciliation. */
+  dirs: BytePath[];
 }
 
 export class StreamSweep {
@@ -28,11 +41,17 @@ export class StreamSweep {
 
   constructor(private readonly o: StreamSweepOptions) {}
 
+  /** A stream is running (its sweep is not due yet). */
+  get streaming(): boolean {
+    return this.batches >= 2;
+  }
+
   /** A batch of hints arrived (paths relative to the root). */
   note(rels: readonly BytePath[], now = Date.now()): void {
     const inStream = now - this.lastBatchAt < (this.o.streamGapMs ?? 600);
     this.batches = inStream ? this.batches + 1 : 1;
     this.lastBatchAt = now;
+    if (this.batches === 2) this.o.onStreamStart?.();
     const max = this.o.maxDirs ?? 10_000;
     for (const rel of rels) {
       if (this.dirs.size > max) break;
@@ -48,13 +67,28 @@ export class StreamSweep {
     this.timer = null;
   }
 
+  /**
+   * Stop, and return the sweep still owed (a stream whose sweep has not run
+   * yet), or null. Nothing fires afterwards.
+   */
+  takeOwed(): OwedSweep | null {
+    this.stop();
+    const owed = this.drain();
+    return owed && { dirs: owed };
+  }
+
   private fire(): void {
     this.timer = null;
+    const dirs = this.drain();
+    if (dirs) this.o.onSweep(dirs);
+  }
+
+  private drain(): BytePath[] | null {
     const dirs = [...this.dirs];
     const wasStream = this.batches >= 2;
     this.dirs.clear();
     this.batches = 0;
-    if (!wasStream || dirs.length === 0) return;
-    this.o.onSweep(dirs.length > (this.o.maxDirs ?? 10_000) ? [''] : dirs);
+    if (!wasStream || dirs.length === 0) return null;
+    return dirs.length > (this.o.maxDirs ?? 10_000) ? [''] : dirs;
   }
 }

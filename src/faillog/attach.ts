@@ -25,7 +25,9 @@ import { defaultExecutor, FailLogReplayer } from './replay.js';
 import { rootHasEntries } from './vanished.js';
 
 export interface Persistence {
-  hooks: Pick<EngineHooks, 'onFailed' | 'onMarked' | 'onDelivered' | 'onRecovered'>;
+  hooks: Pick<EngineHooks, 'onFailed' | 'onMarked' | 'onDelivered' | 'onRecovered' | 'onSweepDebt'>;
+  /** After attach(): the previous run stopped before repairing an event stream (the journal says so). */
+  readonly inheritedSweepDebt: boolean;
   attach(engine: Engine): Promise<void>;
   start(): void;
   shutdown(pending: Array<{ remoteIndex: number; ops: PushOp[] }>): Promise<void>;
@@ -50,6 +52,7 @@ const NONE: Persistence = {
   shutdown: async () => {},
   failLog: null,
   journal: null,
+  inheritedSweepDebt: false,
 };
 
 export async function preparePersistence(o: PersistenceOptions): Promise<Persistence> {
@@ -92,6 +95,7 @@ export async function preparePersistence(o: PersistenceOptions): Promise<Persist
       failLog.noteDelivered(i, ops);
     },
     onRecovered: (i) => replayer.soon(i),
+    onSweepDebt: (owed) => journal?.setReconcileOwed(owed),
   };
 
   return {
@@ -99,6 +103,9 @@ export async function preparePersistence(o: PersistenceOptions): Promise<Persist
     failLog,
     get journal() {
       return journal;
+    },
+    get inheritedSweepDebt() {
+      return journal?.reconcileOwedAtOpen ?? false;
     },
     async attach(e) {
       engine = e;

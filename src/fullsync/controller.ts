@@ -72,6 +72,8 @@ export interface FullSyncControllerOptions {
   tty?: boolean;
   /** A remote's full sync ended (metrics: duration histogram). */
   onDone?: (remote: string, durationMs: number, ok: boolean) => void;
+  /** A run ended, all remotes done (ok or not). */
+  onRunDone?: (result: FullSyncResult) => void;
   timers?: Partial<TimerApi>;
   /** Length of a crontab minute (default crontabMinuteMs()). */
   minuteMs?: number;
@@ -266,6 +268,7 @@ export class FullSyncController {
     );
     block?.clear();
     for (const r of result.remotes) this.record(r, reason, printSummary, out);
+    this.o.onRunDone?.(result);
     return result;
   }
 

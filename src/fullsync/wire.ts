@@ -31,6 +31,8 @@ export interface FullSyncWiring {
   tty?: boolean;
   /** Metrics hook (ops.fullSyncDone), for each remote whose full sync succeeded. */
   onDone?: (remote: string, durationMs: number) => void;
+  /** A full sync (-r, crontab, reconciliation) reached every remote; `startedAt` is when it began. */
+  onCompleteSync?: (startedAt: number) => void;
 }
 
 /** Start `-r` (in the background) and the crontab; null in `-m` mode (no rsync at all). */
@@ -48,6 +50,9 @@ export function startFullSyncs(w: FullSyncWiring): FullSyncController | null {
     // Only completed runs feed the duration histogram (a refused connection is not a duration).
     onDone: (remote, ms, ok) => {
       if (ok) w.onDone?.(remote, ms);
+    },
+    onRunDone: (r) => {
+      if (r.ok) w.onCompleteSync?.(r.startedAt);
     },
   });
 

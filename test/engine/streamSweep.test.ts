@@ -32,4 +32,32 @@ describe('StreamSweep (the watcher flush race)', () => {
     await wait(60);
     assert.deepEqual(swept, [['']]);
   });
+
+  it('a stream owes its sweep from its second batch; takeOwed() hands the debt over and nothing fires after', async () => {
+    const swept: string[][] = [];
+    let starts = 0;
+    const s = new StreamSweep({ quietMs: 20, onSweep: (d) => swept.push(d), onStreamStart: () => starts++ });
+    s.note(['a/1'], 1000);
+    assert.equal(starts, 0, 'one batch is not a stream');
+    assert.equal(s.streaming, false);
+    s.note(['b/c/2', 'top'], 1100);
+    s.note(['a/3'], 1200);
+    assert.equal(starts, 1, 'said once per stream');
+    assert.equal(s.streaming, true);
+    assert.deepEqual(s.takeOwed()?.dirs.sort(), ['', 'a', 'b/c']);
+    await wait(60);
+    assert.deepEqual(swept, [], 'the stop took it over');
+    assert.equal(s.takeOwed(), null, 'nothing owed twice');
+  });
+
+  it('nothing is owed after an isolated batch or once the sweep ran', async () => {
+    const s = new StreamSweep({ quietMs: 20, onSweep: () => {} });
+    s.note(['a/1'], 1000);
+    assert.equal(s.takeOwed(), null);
+    const t = new StreamSweep({ quietMs: 20, onSweep: () => {} });
+    t.note(['a/1'], 1000);
+    t.note(['a/2'], 1100);
+    await wait(60);
+    assert.equal(t.takeOwed(), null);
+  });
 });

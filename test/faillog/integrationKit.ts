@@ -166,6 +166,15 @@ export function readJournal(stateDir: string): Set<BytePath> {
   return live;
 }
 
+/** Does a journal of this state dir say that a reconciliation is owed (an R record last)? */
+export function journalOwesReconcile(stateDir: string): boolean {
+  if (!fs.existsSync(stateDir)) return false;
+  return fs
+    .readdirSync(stateDir)
+    .filter((n) => /^journal-[0-9a-f]{40}\.log$/.test(n))
+    .some((n) => parseJournal(fromBuffer(fs.readFileSync(path.join(stateDir, n)))).reconcileOwed);
+}
+
 /** Poll `check` (every 50 ms) until it returns true; throw `describe()` after timeoutMs. */
 export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string): Promise<number> {
   const start = Date.now();
