@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { startCli, type CliProcess } from '../helpers/cli.js';
 import type { RsyncDaemon } from '../helpers/rsyncd.js';
 import { diffTrees, snapshotTree, waitForConvergence } from '../helpers/tree.js';
-import { burst, makeKit, readFailLog, readJournal, rsyncWrapper, seedRemote, uncovered, until } from '../faillog/integrationKit.js';
+import { burst, journalOwesReconcile, makeKit, readFailLog, readJournal, rsyncWrapper, seedRemote, uncovered, until } from '../faillog/integrationKit.js';
 
 const daemons: RsyncDaemon[] = [];
 const clis: CliProcess[] = [];
@@ -48,6 +48,38 @@ describe('the journal', () => {
     await until(() => readJournal(k.stateDir).size === 0, 10000, () => 'the journal still has live entries');
     assert.equal(await second.stop('SIGTERM'), 0);
     assert.ok(fs.existsSync(k.stateDir));
+  });
+
+  it('SIGKILL in the middle of an event stream: the next start reconciles (the sweep for events the watcher may have dropped never ran)', async () => {
+    const k = await makeKit('journal-kill-stream');
+    daemons.push(k.rsyncd);
+    const first = startCli(['-o', k.config], { cwd: k.dir });
+    clis.push(first);
+    await first.waitForOutput(/watch path is: /, 15000);
+    // A steady stream of new files, one every 10 ms, in a few directories.
+    let n = 0;
+    const writer = setInterval(() => {
+      fs.mkdirSync(`${k.watch}/s${n % 5}`, { recursive: true });
+      fs.writeFileSync(`${k.watch}/s${n % 5}/f${n}.txt`, `stream ${n}\n`);
+      n++;
+    }, 10);
+    try {
+      await until(() => journalOwesReconcile(k.stateDir), 10000, () => 'the journal never said that a stream owes its sweep');
+      await first.stop('SIGKILL', 0);
+    } finally {
+      clearInterval(writer);
+    }
+    // Written while nothing watches: it stands for an event dropped in the stream.
+    fs.writeFileSync(`${k.watch}/unseen.txt`, 'never reported\n');
+
+    const second = startCli(['-o', k.config], { cwd: k.dir }); // no -r
+    clis.push(second);
+    await second.waitForOutput(/watch path is: /, 15000);
+    await second.waitForOutput(/previous run stopped while events were arriving.*reconciling/, 5000);
+    const { ms } = await waitForConvergence(k.watch, k.dst, { timeoutMs: 40000 });
+    console.log(`# restart after SIGKILL mid-stream (${n} files written): converged ${ms} ms after "watching"`);
+    await until(() => !journalOwesReconcile(k.stateDir), 10000, () => 'the reconciliation ran but the journal still owes it');
+    assert.equal(await second.stop('SIGTERM'), 0);
   });
 
   it('after SIGKILL, a watch root that is not the same directory (not mounted?) does not turn pending paths into remote deletes', async () => {
