@@ -4,6 +4,7 @@
 // processes per remote; the queue guarantees that calls in flight never touch
 // the same path (or an ancestor/descendant of it), so operations on one path
 // never overtake each other. A slow or dead remote only delays itself.
+import os from 'node:os';
 import type { Config, Remote } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { DirtyQueue, type OpKind, type PendingOp } from '../queue/dirtyQueue.js';
@@ -22,6 +23,15 @@ export type Executor = (inv: RsyncInvocation, remote: Remote, signal?: AbortSign
  * copy and then the file would go out a second time, by delta transfer).
  */
 export const SUPERSEDE_AFTER_MS = 50;
+
+/**
+ * A backlog of more than this many paths is split over several rsync calls run
+ * side by side (at most one per CPU, within -n): one call of 1,500 paths spends
+ * ~0.5 s in one rsync and one daemon process, which leaves the other cores idle.
+ */
+export const SPLIT_MIN = 256;
+const SPLIT_WAYS = Math.max(1, os.availableParallelism());
+const DIR_WEIGHT = 64;
 
 export interface SenderHooks {
   /** Every op of `ops` reached the remote (or needs no push any more). */
@@ -201,8 +211,13 @@ export class RemoteSender {
     }
     // While the remote is failing, probe with one call at a time.
     const limit = this.failStreak > 0 ? 1 : this.o.concurrency;
+    // A large backlog is shared out over the free slots, one call per CPU at most.
+    // (A pending directory push weighs like the files it usually holds.)
+    const ways = Math.min(limit - this.running, SPLIT_WAYS);
+    const weight = this.queue.size + DIR_WEIGHT * this.queue.pendingDirCount;
+    const per = Math.min(this.o.maxBatch, ways > 1 && weight > SPLIT_MIN ? Math.ceil(this.queue.size / ways) : Infinity);
     while (this.running < limit) {
-      const ops = this.queue.take(now, this.o.maxBatch);
+      const ops = this.queue.take(now, per);
       if (ops.length === 0) break;
       this.running++;
       void this.run(ops).finally(() => {
@@ -282,42 +297,31 @@ export class RemoteSender {
     const invs = this.invocationsFor(ops);
     const covered = new Set<BytePath>();
     const superseded = new Set<BytePath>();
-    let failed: { inv: RsyncInvocation; result: RsyncResult } | null = null;
-    for (const inv of invs) {
-      let result: RsyncResult;
-      // A one-file push can be cut short by a newer change of the file (supersede()).
-      const one = inv.paths.length === 1 && inv.paths[0]!.kind === 'file' && !inv.covered?.length ? ops.find((op) => op.rel === inv.paths[0]!.rel) : undefined;
-      const single = one ? { ac: new AbortController(), startedAt: Date.now(), firstSeen: one.firstSeen, superseded: false } : null;
-      if (one && single) this.singles.set(one.rel, single);
-      try {
-        result = await this.o.execute(inv, this.o.remote, single?.ac.signal);
-      } catch (e) {
-        result = {
-          exitCode: null,
-          signal: null,
-          stderr: (e as Error).message,
-          durationMs: 0,
-          classification: 'transient',
-        };
+    let failed = null as { inv: RsyncInvocation; result: RsyncResult } | null;
+    // The calls of one batch touch disjoint paths (the queue never hands out a
+    // path with its ancestor): they may run side by side, in the slots -n leaves free.
+    const extra = Math.max(0, Math.min(invs.length - 1, this.o.concurrency - this.running));
+    this.running += extra;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (!failed && next < invs.length) {
+        const inv = invs[next++]!;
+        const outcome = await this.attempt(inv, ops);
+        if (outcome === 'superseded') superseded.add(inv.paths[0]!.rel);
+        else if (outcome.classification === 'ok' || outcome.classification === 'vanished') {
+          const done = [...inv.paths, ...(inv.covered ?? [])];
+          done.forEach((p) => covered.add(p.rel));
+          this.status.files += inv.paths.length;
+          this.o.hooks.onDelivered(this.o.index, done);
+        } else {
+          failed ??= { inv, result: outcome };
+        }
       }
-      if (one && this.singles.get(one.rel) === single) this.singles.delete(one.rel);
-      this.o.hooks.onAttempt?.(this.o.index, inv, result);
-      this.status.pushes++;
-      if (one && single?.superseded && result.canceled) {
-        // Moot, not failed: the newer mark that cut it short is pending (or
-        // covered by a pending directory push) and delivers the file.
-        superseded.add(one.rel);
-        continue;
-      }
-      if (result.classification === 'ok' || result.classification === 'vanished') {
-        const done = [...inv.paths, ...(inv.covered ?? [])];
-        done.forEach((p) => covered.add(p.rel));
-        this.status.files += inv.paths.length;
-        this.o.hooks.onDelivered(this.o.index, done);
-      } else {
-        failed = { inv, result };
-        break;
-      }
+    };
+    try {
+      await Promise.all(Array.from({ length: 1 + extra }, worker));
+    } finally {
+      this.running -= extra;
     }
     const now = Date.now();
     if (!failed) {
@@ -371,6 +375,25 @@ export class RemoteSender {
     }
     this.awaitingRetry.clear();
     if (ops.length) this.o.hooks.onFailed(this.o.index, ops, result);
+  }
+
+  /** One rsync call; 'superseded' when a newer change of its one file cut it short (moot, not failed). */
+  private async attempt(inv: RsyncInvocation, ops: PendingOp[]): Promise<RsyncResult | 'superseded'> {
+    let result: RsyncResult;
+    const one = inv.paths.length === 1 && inv.paths[0]!.kind === 'file' && !inv.covered?.length ? ops.find((op) => op.rel === inv.paths[0]!.rel) : undefined;
+    const single = one ? { ac: new AbortController(), startedAt: Date.now(), firstSeen: one.firstSeen, superseded: false } : null;
+    if (one && single) this.singles.set(one.rel, single);
+    try {
+      result = await this.o.execute(inv, this.o.remote, single?.ac.signal);
+    } catch (e) {
+      result = { exitCode: null, signal: null, stderr: (e as Error).message, durationMs: 0, classification: 'transient' };
+    }
+    if (one && this.singles.get(one.rel) === single) this.singles.delete(one.rel);
+    this.o.hooks.onAttempt?.(this.o.index, inv, result);
+    this.status.pushes++;
+    // The newer mark that cut it short is pending (or covered by a pending directory push) and delivers the file.
+    if (one && single?.superseded && result.canceled) return 'superseded';
+    return result;
   }
 
   private onSuccess(now: number): void {

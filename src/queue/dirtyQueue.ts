@@ -151,6 +151,11 @@ export class DirtyQueue {
     return this.pending.size;
   }
 
+  /** Number of pending 'dir' entries (recursive pushes). */
+  get pendingDirCount(): number {
+    return this.pendingDirs;
+  }
+
   get inFlightCount(): number {
     return this.inFlight.size;
   }

@@ -22,7 +22,7 @@ interface PendingCall {
   answer(r: RsyncResult): void;
 }
 
-async function setup(o: { concurrency: number; backoffMs: number }) {
+async function setup(o: { concurrency: number; backoffMs: number; maxBatch?: number }) {
   const dir = await makeTempDir('sender');
   const w = path.join(dir, 'w');
   fs.mkdirSync(w);
@@ -45,7 +45,7 @@ async function setup(o: { concurrency: number; backoffMs: number }) {
     index: 0,
     root: w,
     concurrency: o.concurrency,
-    maxBatch: 1,
+    maxBatch: o.maxBatch ?? 1,
     execute,
     log: captureLog(),
     backoff: { baseMs: o.backoffMs, capMs: o.backoffMs },
@@ -126,6 +126,39 @@ describe('RemoteSender: failed pushes are retried at once and recorded once', ()
     (await s.call(4)).answer(DOWN);
     await s.tick();
     assert.equal(s.recordedRels().filter((r) => r === 'a.txt').length, 2);
+    s.sender.stop();
+  });
+});
+
+describe('RemoteSender: calls run side by side within -n', () => {
+  it('the calls of one batch (a file push and a directory push) run at once when -n leaves room, one after the other when it does not', { timeout: 5000 }, async () => {
+    for (const [concurrency, together] of [[2, true], [1, false]] as const) {
+      const s = await setup({ concurrency, backoffMs: 10, maxBatch: 100 });
+      const now = Date.now();
+      s.sender.mark('a.txt', 'file', now);
+      s.sender.mark('d', 'dir', now);
+      const first = await s.call(0);
+      await s.tick();
+      assert.equal(s.calls.length, together ? 2 : 1, `-n ${concurrency}`);
+      first.answer(OK);
+      (await s.call(1)).answer(OK);
+      await s.tick();
+      assert.deepEqual(s.delivered.flat().map((op) => op.rel).sort(), ['a.txt', 'd']);
+      s.sender.stop();
+    }
+  });
+
+  it('a backlog of many paths is split over several calls when there are CPUs and slots for them', { timeout: 5000 }, async () => {
+    const s = await setup({ concurrency: 4, backoffMs: 10, maxBatch: 5000 });
+    const now = Date.now();
+    for (let i = 0; i < 1000; i++) s.sender.mark(`f${i}`, 'file', now);
+    await s.call(0);
+    await s.tick();
+    const sizes = s.calls.map((c) => c.paths.length);
+    assert.equal(sizes.reduce((a, b) => a + b, 0), 1000, 'every path in exactly one call');
+    const ways = Math.min(4, (await import('node:os')).availableParallelism());
+    assert.equal(s.calls.length, ways, `${ways} calls: ${sizes.join(', ')}`);
+    s.calls.forEach((c) => c.answer(OK));
     s.sender.stop();
   });
 });
