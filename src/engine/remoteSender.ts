@@ -300,7 +300,8 @@ export class RemoteSender {
     let failed = null as { inv: RsyncInvocation; result: RsyncResult } | null;
     // The calls of one batch touch disjoint paths (the queue never hands out a
     // path with its ancestor): they may run side by side, in the slots -n leaves free.
-    const extra = Math.max(0, Math.min(invs.length - 1, this.o.concurrency - this.running));
+    const limit = this.failStreak > 0 ? 1 : this.o.concurrency; // (a failing remote gets one probe at a time)
+    const extra = Math.max(0, Math.min(invs.length - 1, limit - this.running));
     this.running += extra;
     let next = 0;
     const worker = async (): Promise<void> => {
