@@ -192,6 +192,11 @@ export class RemoteSender {
     return { ...this.status };
   }
 
+  /** rsync processes allowed at once: -n, or one probe at a time while the remote is failing. */
+  private get slotLimit(): number {
+    return this.failStreak > 0 ? 1 : this.o.concurrency;
+  }
+
   private recordDownMarks(): void {
     if (this.downMarks.size === 0 || !this.lastFailure) return;
     const ops: PushOp[] = [...this.downMarks].map(([rel, kind]) => ({ rel, kind }));
@@ -209,8 +214,7 @@ export class RemoteSender {
       this.armTimer(this.blockedUntil);
       return;
     }
-    // While the remote is failing, probe with one call at a time.
-    const limit = this.failStreak > 0 ? 1 : this.o.concurrency;
+    const limit = this.slotLimit;
     // A large backlog is shared out over the free slots, one call per CPU at most.
     // (A pending directory push weighs like the files it usually holds.)
     const ways = Math.min(limit - this.running, SPLIT_WAYS);
@@ -300,8 +304,7 @@ export class RemoteSender {
     let failed = null as { inv: RsyncInvocation; result: RsyncResult } | null;
     // The calls of one batch touch disjoint paths (the queue never hands out a
     // path with its ancestor): they may run side by side, in the slots -n leaves free.
-    const limit = this.failStreak > 0 ? 1 : this.o.concurrency; // (a failing remote gets one probe at a time)
-    const extra = Math.max(0, Math.min(invs.length - 1, limit - this.running));
+    const extra = Math.max(0, Math.min(invs.length - 1, this.slotLimit - this.running));
     this.running += extra;
     let next = 0;
     const worker = async (): Promise<void> => {

@@ -77,6 +77,11 @@ export function deliveredRecord(remoteIndex: number, rel: BytePath): string {
   return `D ${remoteIndex} ${rel.length}:${rel}\n`;
 }
 
+/** R: a reconciliation is owed; C: it is not (any more). */
+export function debtRecord(owed: boolean): string {
+  return owed ? 'R 0:\n' : 'C 0:\n';
+}
+
 export function rootRecord(rootId: string): string {
   return `W ${rootId.length}:${rootId}\n`;
 }
@@ -213,7 +218,7 @@ export class Journal {
   setReconcileOwed(owed: boolean): void {
     if (this.closed || owed === this.reconcileOwed) return;
     this.reconcileOwed = owed;
-    this.buf.push(owed ? 'R 0:\n' : 'C 0:\n');
+    this.buf.push(debtRecord(owed));
     this.schedule();
   }
 
@@ -326,7 +331,7 @@ export class Journal {
   private async writeCompacted(text: string): Promise<void> {
     const dir = path.dirname(this.file.toString('latin1'));
     const tmp = Buffer.from(`${this.file.toString('latin1')}.${process.pid}.tmp`, 'latin1');
-    const body = (this.reconcileOwed ? 'R 0:\n' : '') + text;
+    const body = (this.reconcileOwed ? debtRecord(true) : '') + text;
     const data = Buffer.from(body === '' ? '' : rootRecord(this.rootId) + body, 'latin1');
     const fh = await fsp.open(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
     try {
